@@ -1,0 +1,87 @@
+"""A local stand-in for the GitHub Actions OIDC token endpoint."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+REQUEST_TOKEN = "runner-request-token"
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def unsigned_jwt(audience: str = "sts.amazonaws.com", subject: str = "repo:owner/repo:ref") -> str:
+    """A JWT-shaped token (header.payload.signature) that nothing verifies."""
+    header = _b64url(json.dumps({"alg": "RS256", "typ": "JWT"}).encode())
+    claims = {
+        "iss": "https://token.actions.githubusercontent.com",
+        "aud": audience,
+        "sub": subject,
+    }
+    payload = _b64url(json.dumps(claims).encode())
+    return f"{header}.{payload}.{_b64url(b'not-a-signature')}"
+
+
+@dataclass
+class FakeOidc:
+    """Serves scripted responses; every request is recorded as (authorization, query)."""
+
+    url: str
+    token: str
+    statuses: list[int] = field(default_factory=list)
+    body: bytes | None = None
+    requests: list[tuple[str, dict[str, list[str]]]] = field(default_factory=list)
+
+    def env(self, query: str = "?api-version=2.0") -> dict[str, str]:
+        return {
+            "ACTIONS_ID_TOKEN_REQUEST_URL": self.url + query,
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN": REQUEST_TOKEN,
+        }
+
+
+@contextmanager
+def serve_oidc(token: str | None = None) -> Iterator[FakeOidc]:
+    fake = FakeOidc(url="", token=token or unsigned_jwt())
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            parts = urllib.parse.urlsplit(self.path)
+            query = urllib.parse.parse_qs(parts.query)
+            authorization = self.headers.get("Authorization", "")
+            fake.requests.append((authorization, query))
+            status = fake.statuses.pop(0) if fake.statuses else 200
+            if authorization != f"bearer {REQUEST_TOKEN}":
+                status = 401
+            elif query.get("audience") != ["sts.amazonaws.com"]:
+                status = 400
+            body = fake.body if fake.body is not None else json.dumps({"value": fake.token})
+            if status != 200:
+                body = json.dumps({"message": f"status {status}"})
+            data = body.encode() if isinstance(body, str) else body
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}/token"
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
