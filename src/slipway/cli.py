@@ -1,0 +1,57 @@
+"""`slipway <command>`: the one entry point every action, CI system and terminal uses.
+
+Inputs come from ``INPUT_*`` variables (how the actions pass them) or from ``--flags`` named
+after the inputs; flags win.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from slipway import __version__
+from slipway.commands import COMMANDS
+from slipway.gha.inputs import env_name
+from slipway.gha.runner import Runner
+from slipway.gha.spec import ActionSpec, DeclaredEnv
+
+
+def _command_parser(spec: ActionSpec) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"slipway {spec.command}", description=spec.description)
+    for item in spec.inputs:
+        default = f" (default: {item.default})" if item.default else ""
+        parser.add_argument(
+            f"--{item.name}",
+            dest=env_name(item.name),
+            metavar="VALUE",
+            help=item.description + default,
+        )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help"}:
+        print(f"usage: slipway <command> [--input value ...]\n\ncommands: {', '.join(COMMANDS)}")
+        return 0 if args else 2
+    if args[0] == "--version":
+        print(f"slipway {__version__}")
+        return 0
+    name, rest = args[0], args[1:]
+    if name not in COMMANDS:
+        print(
+            f"slipway: unknown command '{name}' (expected one of: {', '.join(COMMANDS)})",
+            file=sys.stderr,
+        )
+        return 2
+    module = importlib.import_module(COMMANDS[name])
+    spec: ActionSpec = module.SPEC
+    flags = vars(_command_parser(spec).parse_args(rest))
+    env = dict(os.environ)
+    env.update({key: value for key, value in flags.items() if value is not None})
+    runner = Runner(env=DeclaredEnv(spec, env))
+    code: int = module.run(runner)
+    return code

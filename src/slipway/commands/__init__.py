@@ -1,0 +1,6 @@
+"""One module per action: read inputs, call the domain, write outputs and the summary."""
+
+# Command name -> module. Imported lazily so `slipway <command>` loads only what it runs.
+COMMANDS: dict[str, str] = {
+    "cw-alarms-check": "slipway.commands.cw_alarms_check",
+}

@@ -1,0 +1,223 @@
+"""cw-alarms-check against the real emulator: discovery, green and red bakes, outputs."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+from tests.support import read_outputs
+
+from slipway.cli import main
+
+pytestmark = pytest.mark.integration
+
+
+def put_alarm(cloudwatch: object, name: str, tags: dict[str, str] | None = None) -> None:
+    cloudwatch.put_metric_alarm(  # type: ignore[attr-defined]
+        AlarmName=name,
+        Namespace="AWS/ECS",
+        MetricName="CPUUtilization",
+        Statistic="Average",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=70,
+        ComparisonOperator="GreaterThanThreshold",
+        Tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()],
+    )
+
+
+@pytest.fixture
+def cloudwatch(aws: str) -> object:
+    client = boto3.client("cloudwatch", region_name="us-east-1")
+    put_alarm(client, "web-prod-cpu", {"Service": "web"})
+    put_alarm(client, "web-prod-5xx", {"Service": "web"})
+    put_alarm(client, "worker-prod-cpu", {"Service": "worker"})
+    put_alarm(client, "TargetTracking-service/prod/web-AlarmHigh-1", {"Service": "web"})
+    return client
+
+
+@pytest.fixture
+def github_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    outputs, summary = tmp_path / "outputs", tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    return outputs, summary
+
+
+def test_green_bake_by_tag_excludes_target_tracking(
+    cloudwatch: object, github_files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs, summary = github_files
+    code = main(
+        [
+            "cw-alarms-check",
+            "--alarm-tags",
+            "Service=web",
+            "--bake-time",
+            "2s",
+            "--poll-interval",
+            "1s",
+        ]
+    )
+    assert code == 0, capsys.readouterr().out
+    values = read_outputs(outputs)
+    assert values["result"] == "ok"
+    assert json.loads(values["breached"]) == []
+    assert json.loads(values["watched"]) == ["web-prod-5xx", "web-prod-cpu"]
+    text = summary.read_text()
+    assert "✅ CloudWatch alarm bake: ok" in text
+    assert "| web-prod-cpu | metric | 🟢 OK | 🟢 OK | 0 |  |" in text
+
+
+def test_alarm_entering_alarm_mid_bake_fails_fast(
+    cloudwatch: object, github_files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs, summary = github_files
+
+    def breach_later() -> None:
+        time.sleep(1.5)
+        cloudwatch.set_alarm_state(  # type: ignore[attr-defined]
+            AlarmName="web-prod-5xx", StateValue="ALARM", StateReason="5xx above 1%"
+        )
+
+    threading.Thread(target=breach_later, daemon=True).start()
+    started = time.monotonic()
+    code = main(
+        [
+            "cw-alarms-check",
+            "--alarm-name-prefixes",
+            "web-prod-",
+            "--bake-time",
+            "60s",
+            "--poll-interval",
+            "1s",
+        ]
+    )
+    elapsed = time.monotonic() - started
+    out = capsys.readouterr().out
+    assert code == 1
+    assert elapsed < 20, "the bake must stop at the first breach, not run to the end"
+    values = read_outputs(outputs)
+    assert values["result"] == "breached"
+    breached = json.loads(values["breached"])
+    assert [(b["name"], b["state"], b["reason"], b["pre_existing"]) for b in breached] == [
+        ("web-prod-5xx", "ALARM", "5xx above 1%", False)
+    ]
+    assert "::error::bake failed: web-prod-5xx ALARM: 5xx above 1%" in out
+    text = summary.read_text()
+    assert "❌ CloudWatch alarm bake: breached" in text
+    assert "| web-prod-5xx | metric | 🟢 OK | 🔴 ALARM | 1 | **breached** |" in text
+    assert "5xx above 1%" in text
+
+
+def test_pre_existing_alarm_fails_or_is_tolerated_by_choice(
+    cloudwatch: object, github_files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs, _ = github_files
+    cloudwatch.set_alarm_state(  # type: ignore[attr-defined]
+        AlarmName="worker-prod-cpu", StateValue="ALARM", StateReason="busy before deploy"
+    )
+    assert main(["cw-alarms-check", "--alarm-names", "worker-prod-cpu", "--bake-time", "30s"]) == 1
+    breached = json.loads(read_outputs(outputs)["breached"])
+    assert breached[0]["pre_existing"] is True
+    outputs.unlink()
+
+    def recover_later() -> None:
+        time.sleep(1.2)
+        cloudwatch.set_alarm_state(  # type: ignore[attr-defined]
+            AlarmName="worker-prod-cpu", StateValue="OK", StateReason="calm"
+        )
+
+    threading.Thread(target=recover_later, daemon=True).start()
+    code = main(
+        [
+            "cw-alarms-check",
+            "--alarm-names",
+            "worker-prod-cpu",
+            "--bake-time",
+            "3s",
+            "--poll-interval",
+            "1s",
+            "--pre-existing-alarms",
+            "ignore",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert read_outputs(outputs)["result"] == "ok"
+    assert "was already ALARM when the bake started" in out
+
+
+def test_no_alarm_matched_is_an_error_unless_allowed(
+    aws: str, github_files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs, _ = github_files
+    assert main(["cw-alarms-check", "--alarm-name-prefixes", "nothing-", "--bake-time", "1s"]) == 1
+    assert "no alarm matched prefixes nothing-*" in capsys.readouterr().out
+    outputs.unlink()
+    assert (
+        main(
+            [
+                "cw-alarms-check",
+                "--alarm-name-prefixes",
+                "nothing-",
+                "--bake-time",
+                "1s",
+                "--allow-no-alarms",
+                "true",
+            ]
+        )
+        == 0
+    )
+    assert read_outputs(outputs)["result"] == "ok"
+
+
+def test_missing_named_alarm_is_warned(
+    cloudwatch: object, github_files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["cw-alarms-check", "--alarm-names", "web-prod-cpu,web-prod-typo", "--bake-time", "0s"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "::warning::alarm 'web-prod-typo' named in alarm-names does not exist" in out
+
+
+def test_alarms_in_another_account_through_assumed_role(
+    aws: str, github_files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    role = "arn:aws:iam::222222222222:role/bake"
+    creds = boto3.client("sts").assume_role(RoleArn=role, RoleSessionName="setup")["Credentials"]
+    other = boto3.client(
+        "cloudwatch",
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+    put_alarm(other, "staging-web-cpu")
+    outputs, _ = github_files
+    # Without the role the default account has no such alarm.
+    assert main(["cw-alarms-check", "--alarm-names", "staging-web-cpu", "--bake-time", "0s"]) == 1
+    outputs.unlink()
+    code = main(
+        [
+            "cw-alarms-check",
+            "--alarm-names",
+            "staging-web-cpu",
+            "--bake-time",
+            "0s",
+            "--role-to-assume",
+            role,
+            "--web-identity",
+            "false",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert json.loads(read_outputs(outputs)["watched"]) == ["staging-web-cpu"]
+    assert "::add-mask::" in out  # the temporary credentials were masked

@@ -1,0 +1,73 @@
+"""Each action's action.yml and README agree with what its command reads."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from slipway.commands import COMMANDS
+from slipway.gha.inputs import env_name
+from slipway.gha.spec import ActionSpec, DeclaredEnv, UndeclaredInputError
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def spec_of(command: str) -> ActionSpec:
+    spec: ActionSpec = importlib.import_module(COMMANDS[command]).SPEC
+    return spec
+
+
+def test_generated_action_files_are_current() -> None:
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "generate-actions"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_action_yml_maps_every_input_to_its_variable(command: str) -> None:
+    spec = spec_of(command)
+    action = yaml.safe_load((REPO / "actions" / command / "action.yml").read_text())
+    assert list(action["inputs"]) == [i.name for i in spec.inputs]
+    assert list(action["outputs"]) == [o.name for o in spec.outputs]
+    step = action["runs"]["steps"][0]
+    assert step["env"] == {env_name(i.name): f"${{{{ inputs.{i.name} }}}}" for i in spec.inputs}
+    assert f"-m slipway {command}" in step["run"]
+    for item in spec.inputs:
+        assert action["inputs"][item.name].get("default", "") == item.default
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_readme_documents_every_input_and_output(command: str) -> None:
+    readme = (REPO / "actions" / command / "README.md").read_text()
+    spec = spec_of(command)
+    for item in (*spec.inputs, *spec.outputs):
+        assert f"| `{item.name}` |" in readme
+
+
+def test_cw_alarms_check_reads_exactly_its_declared_inputs() -> None:
+    from slipway.commands import cw_alarms_check
+    from slipway.gha.inputs import Inputs
+
+    env = DeclaredEnv(cw_alarms_check.SPEC, {"INPUT_ALARM_NAMES": "a", "AWS_REGION": "eu-west-1"})
+    request = cw_alarms_check.parse(Inputs(env), env)
+    assert env.read == {i.name for i in cw_alarms_check.SPEC.inputs}
+    # The defaults come from the spec, the one place they are declared.
+    assert request.bake_seconds == 300
+    assert request.poll_seconds == 15
+    assert request.policy.pre_existing == "fail"
+    assert request.aws.region == "eu-west-1"
+
+
+def test_reading_an_undeclared_input_is_a_bug_caught_loudly() -> None:
+    env = DeclaredEnv(spec_of("cw-alarms-check"), {})
+    with pytest.raises(UndeclaredInputError, match="INPUT_NOT_DECLARED"):
+        env.get("INPUT_NOT_DECLARED")
