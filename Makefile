@@ -1,0 +1,45 @@
+# The two commands the README promises: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: demo demo-down test lint typecheck unit integration e2e dev actions bench clean
+
+dev:
+	@scripts/dev-env
+
+demo: dev
+	@$(PY) scripts/demo.py
+
+demo-down:
+	@python3 scripts/localenv.py emulator stop
+
+test: dev lint typecheck
+	$(VENV)/bin/pytest
+
+lint: dev
+	$(VENV)/bin/ruff check src tests scripts
+	$(VENV)/bin/ruff format --check src tests scripts
+	$(PY) scripts/generate-actions --check
+	$(VENV)/bin/actionlint tests/e2e/workflows/*.yml .github/workflows/*.yml
+
+typecheck: dev
+	$(VENV)/bin/mypy
+
+unit: dev
+	$(VENV)/bin/pytest tests/unit
+
+integration: dev
+	$(VENV)/bin/pytest tests/integration
+
+e2e: dev
+	$(VENV)/bin/pytest tests/e2e
+
+actions: dev
+	$(PY) scripts/generate-actions
+
+bench: dev
+	$(PY) scripts/bench_bootstrap.py
+
+clean: demo-down
+	rm -rf .local .pytest_cache .mypy_cache .ruff_cache
