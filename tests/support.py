@@ -3,34 +3,56 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 
 def parse_github_output(text: str) -> dict[str, str]:
-    """Read a GITHUB_OUTPUT file the way the runner does (name=value and heredoc forms)."""
-    values: dict[str, str] = {}
+    """GitHub's file-command semantics: ``name=value`` or ``name<<DELIM`` ... ``DELIM``."""
+    result: dict[str, str] = {}
     lines = text.split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        i += 1
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
         if not line:
             continue
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delimiter = line.split("<<", 1)
-            body: list[str] = []
-            while lines[i] != delimiter:
-                body.append(lines[i])
-                i += 1
-            i += 1
-            values[name] = "\n".join(body)
+        heredoc = line.find("<<")
+        equals = line.find("=")
+        if heredoc != -1 and (equals == -1 or heredoc < equals):
+            name, delimiter = line[:heredoc], line[heredoc + 2 :]
+            assert name and delimiter
+            value_lines: list[str] = []
+            while True:
+                assert index < len(lines), f"missing delimiter {delimiter!r}"
+                current = lines[index]
+                index += 1
+                if current == delimiter:
+                    break
+                value_lines.append(current)
+            result[name] = "\n".join(value_lines)
         else:
-            name, value = line.split("=", 1)
-            values[name] = value
-    return values
+            assert equals > 0, line
+            result[line[:equals]] = line[equals + 1 :]
+    return result
+
+
+def put_metric_alarm(cloudwatch: Any, name: str, tags: Mapping[str, str] | None = None) -> None:
+    """A CPU alarm as the monitoring module would create it (state starts OK on moto)."""
+    cloudwatch.put_metric_alarm(
+        AlarmName=name,
+        Namespace="AWS/ECS",
+        MetricName="CPUUtilization",
+        Statistic="Average",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=70,
+        ComparisonOperator="GreaterThanThreshold",
+        Tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()],
+    )
 
 
 def read_outputs(path: Path) -> dict[str, str]:

@@ -10,25 +10,13 @@ from pathlib import Path
 
 import boto3
 import pytest
+from tests.support import put_metric_alarm as put_alarm
 
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
 ACT = REPO / ".venv" / "bin" / "act"
 WORKFLOW = REPO / "tests" / "e2e" / "workflows" / "cw-alarms-check.yml"
-
-
-def put_alarm(cloudwatch: object, name: str) -> None:
-    cloudwatch.put_metric_alarm(  # type: ignore[attr-defined]
-        AlarmName=name,
-        Namespace="AWS/ApplicationELB",
-        MetricName="HTTPCode_Target_5XX_Count",
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=5,
-        ComparisonOperator="GreaterThanThreshold",
-    )
 
 
 def start_act(

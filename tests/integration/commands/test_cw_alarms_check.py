@@ -9,25 +9,12 @@ from pathlib import Path
 
 import boto3
 import pytest
+from tests.support import put_metric_alarm as put_alarm
 from tests.support import read_outputs
 
 from slipway.cli import main
 
 pytestmark = pytest.mark.integration
-
-
-def put_alarm(cloudwatch: object, name: str, tags: dict[str, str] | None = None) -> None:
-    cloudwatch.put_metric_alarm(  # type: ignore[attr-defined]
-        AlarmName=name,
-        Namespace="AWS/ECS",
-        MetricName="CPUUtilization",
-        Statistic="Average",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=70,
-        ComparisonOperator="GreaterThanThreshold",
-        Tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()],
-    )
 
 
 @pytest.fixture
