@@ -26,9 +26,11 @@ def render_summary(result: BakeResult, selector: AlarmSelector, bake_seconds: fl
         )
     else:
         summary.heading("✅ CloudWatch alarm bake: ok")
-        summary.paragraph(
-            f"{len(result.initial)} alarm(s) stayed healthy for {format_duration(bake_seconds)}."
-        )
+        bake = format_duration(bake_seconds)
+        text = f"{len(result.initial)} alarm(s) watched for {bake}; none breached."
+        if result.pre_existing:
+            text += f" Already failing at the start, tolerated: {', '.join(result.pre_existing)}."
+        summary.paragraph(text)
     changes_by_alarm: dict[str, int] = {}
     for change in result.changes:
         changes_by_alarm[change.alarm] = changes_by_alarm.get(change.alarm, 0) + 1
