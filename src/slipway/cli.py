@@ -32,6 +32,22 @@ def _command_parser(spec: ActionSpec) -> argparse.ArgumentParser:
     return parser
 
 
+def _attach_values(args: Sequence[str]) -> list[str]:
+    """``--flag value`` -> ``--flag=value``, so values that start with '-' (``-5s``, a
+    negative number) reach the input validation instead of confusing argparse."""
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg.startswith("--") and "=" not in arg and arg != "--help" and i + 1 < len(args):
+            out.append(f"{arg}={args[i + 1]}")
+            i += 2
+        else:
+            out.append(arg)
+            i += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in {"-h", "--help"}:
@@ -49,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     module = importlib.import_module(COMMANDS[name])
     spec: ActionSpec = module.SPEC
-    flags = vars(_command_parser(spec).parse_args(rest))
+    flags = vars(_command_parser(spec).parse_args(_attach_values(rest)))
     env = dict(os.environ)
     env.update({key: value for key, value in flags.items() if value is not None})
     runner = Runner(env=DeclaredEnv(spec, env))

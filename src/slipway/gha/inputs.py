@@ -70,7 +70,9 @@ class InputError(ValueError):
         self.name = name
         self.expected = expected
         self.found = found
-        super().__init__(f"input '{name}': expected {expected}, got {_quote(found)}")
+        # An empty value reads better as "nothing" than as a pair of quotes.
+        got = _quote(found) if found else "nothing"
+        super().__init__(f"input '{name}': expected {expected}, got {got}")
 
     def __str__(self) -> str:
         return str(self.args[0])

@@ -67,3 +67,28 @@ def test_importing_the_cli_does_not_import_boto3() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_negative_flag_values_reach_input_validation(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        [
+            "cw-alarms-check",
+            "--alarm-names",
+            "a",
+            "--poll-interval",
+            "-5s",
+            "--aws-region",
+            "us-east-1",
+        ]
+    )
+    assert code == 1
+    out = capsys.readouterr().out
+    assert "input 'poll-interval': expected a duration ≥ 1s, got '-5s'" in out
+
+
+def test_no_selector_message_reads_naturally(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["cw-alarms-check", "--aws-region", "us-east-1"]) == 1
+    assert (
+        "input 'alarm-names': expected at least one of alarm-names, alarm-name-prefixes or "
+        "alarm-tags, got nothing" in capsys.readouterr().out
+    )

@@ -68,7 +68,7 @@ def test_string_strips_and_defaults() -> None:
 def test_string_required() -> None:
     with pytest.raises(InputError) as caught:
         inputs(cluster=" ").string("cluster", required=True)
-    assert str(caught.value) == "input 'cluster': expected a value, got ''"
+    assert str(caught.value) == "input 'cluster': expected a value, got nothing"
     assert caught.value.expected == "a value"
 
 
