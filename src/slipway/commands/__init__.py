@@ -3,4 +3,6 @@
 # Command name -> module. Imported lazily so `slipway <command>` loads only what it runs.
 COMMANDS: dict[str, str] = {
     "cw-alarms-check": "slipway.commands.cw_alarms_check",
+    "tf-plan": "slipway.commands.tf_plan",
+    "tf-apply-gated": "slipway.commands.tf_apply_gated",
 }

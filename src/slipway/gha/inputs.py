@@ -136,9 +136,12 @@ def _range_text(kind: str, low: str | None, high: str | None) -> str:
     return kind
 
 
-def _split_items(text: str) -> builtins.list[str]:
-    """Items separated by newlines and/or commas, stripped, empties dropped."""
-    return [item.strip() for item in re.split(r"[\n,]", text) if item.strip()]
+def _split_items(text: str, *, lines_only: bool = False) -> builtins.list[str]:
+    """Items separated by newlines and/or commas (only newlines with ``lines_only``),
+    stripped, empties dropped."""
+    return [
+        item.strip() for item in re.split(r"\n" if lines_only else r"[\n,]", text) if item.strip()
+    ]
 
 
 class Inputs:
@@ -288,20 +291,26 @@ class Inputs:
             raise InputError(name, expected, value)
         return seconds
 
-    def list(self, name: str, *, default: Sequence[str] = ()) -> builtins.list[str]:
-        """Items separated by newlines and/or commas."""
+    def list(
+        self, name: str, *, default: Sequence[str] = (), lines_only: bool = False
+    ) -> builtins.list[str]:
+        """Items separated by newlines and/or commas (only newlines with ``lines_only``,
+        for values that may themselves contain commas)."""
         value = self._get(name)
         if value is None:
             return builtins.list(default)
-        return _split_items(value)
+        return _split_items(value, lines_only=lines_only)
 
-    def mapping(self, name: str, *, default: Mapping[str, str] | None = None) -> dict[str, str]:
-        """``key=value`` pairs separated by newlines or commas; values may contain ``=``."""
+    def mapping(
+        self, name: str, *, default: Mapping[str, str] | None = None, lines_only: bool = False
+    ) -> dict[str, str]:
+        """``key=value`` pairs separated by newlines or commas (only newlines with
+        ``lines_only``); values may contain ``=``."""
         value = self._get(name)
         if value is None:
             return dict(default or {})
         result: dict[str, str] = {}
-        for item in _split_items(value):
+        for item in _split_items(value, lines_only=lines_only):
             key, sep, val = item.partition("=")
             key = key.strip()
             if not sep or not key or any(ch.isspace() for ch in key):

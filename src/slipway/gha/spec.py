@@ -70,7 +70,11 @@ class DeclaredEnv(Mapping[str, str]):
                 raise UndeclaredInputError(f"{self.spec.command} reads undeclared input {key}")
             self.read.add(declared.name)
             value = self.env.get(key, "")
-            return value if value.strip() else declared.default
+            if value.strip():
+                return value
+            # A default such as ${{ github.token }} only means something on GitHub, where the
+            # runner substitutes it; elsewhere the input is simply not given.
+            return "" if declared.default.startswith("${{") else declared.default
         return self.env[key]
 
     def __iter__(self) -> Iterator[str]:

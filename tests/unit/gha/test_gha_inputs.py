@@ -347,3 +347,14 @@ def test_mapping_duplicate_keys() -> None:
     assert str(caught.value) == (
         "input 'tags': expected key=value pairs with unique keys, got 'a=3'"
     )
+
+
+def test_mapping_lines_only_keeps_commas_in_values() -> None:
+    inputs = Inputs({"INPUT_VARIABLES": "tags={a=1,b=2}\nname=web, api\n"})
+    assert inputs.mapping("variables", lines_only=True) == {"tags": "{a=1,b=2}", "name": "web, api"}
+
+
+def test_list_lines_only() -> None:
+    inputs = Inputs({"INPUT_FILES": "a,b.tfvars\nc.tfvars"})
+    assert inputs.list("files", lines_only=True) == ["a,b.tfvars", "c.tfvars"]
+    assert inputs.list("files") == ["a", "b.tfvars", "c.tfvars"]

@@ -1,0 +1,194 @@
+"""Steps tf-plan and tf-apply-gated share: prepare the engine (session, version check,
+init, workspace) and report the engine's diagnostics as annotations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from slipway.aws.config import AwsSettings
+from slipway.commands.terraform_common import TerraformSettings
+from slipway.gha.runner import Runner
+
+
+def engine_environment(
+    env: Mapping[str, str], session: Any, settings: AwsSettings
+) -> dict[str, str]:
+    """The engine's environment: the job's, plus the assumed role's credentials when a role
+    was assumed, so the backend and the providers act in this environment's account."""
+    result = dict(env)
+    if settings.role_to_assume:
+        frozen = session.boto3_session.get_credentials().get_frozen_credentials()
+        result.update(
+            AWS_ACCESS_KEY_ID=frozen.access_key,
+            AWS_SECRET_ACCESS_KEY=frozen.secret_key,
+            AWS_SESSION_TOKEN=frozen.token or "",
+        )
+        result.pop("AWS_PROFILE", None)
+    result["AWS_REGION"] = session.region
+    return result
+
+
+def report_diagnostics(runner: Runner, diagnostics: Iterable[Any], workdir: Path) -> None:
+    """Engine diagnostics as annotations on the files and lines they point at."""
+    workspace = Path(runner.env.get("GITHUB_WORKSPACE") or Path.cwd()).resolve()
+    for diag in diagnostics:
+        file = None
+        if diag.filename:
+            path = (workdir / diag.filename).resolve()
+            file = str(path.relative_to(workspace)) if path.is_relative_to(workspace) else str(path)
+        message = diag.summary + (f": {diag.detail}" if diag.detail else "")
+        annotate = runner.error if diag.severity == "error" else runner.warning
+        annotate(
+            message,
+            file=file,
+            line=diag.line,
+            end_line=diag.end_line,
+            col=diag.column,
+            title=f"terraform {diag.severity}",
+        )
+
+
+def prepare_engine(
+    runner: Runner,
+    tf: TerraformSettings,
+    aws: AwsSettings,
+    make_session: Callable[..., Any],
+) -> tuple[Any, Any, Any] | int:
+    """Engine ready to plan or apply (initialised, workspace selected), or an exit code."""
+    from slipway.terraform.engine import Engine, engine_version, resolve_binary
+    from slipway.terraform.versions import check_engine_version, required_versions
+
+    try:
+        binary = resolve_binary(tf.binary, runner.env)
+    except ValueError as error:
+        return runner.fail(str(error))
+    version = engine_version(binary)
+    problem = check_engine_version(version.version, required_versions(tf.workdir))
+    if problem:
+        return runner.fail(problem)
+    session = make_session(aws, runner.env, on_secret=runner.mask)
+    engine = Engine(binary, tf.workdir, engine_environment(runner.env, session, aws), runner.info)
+    with runner.group(f"{version.name} init ({tf.environment})"):
+        result = engine.init(tf.backend_config)
+    report_diagnostics(runner, result.diagnostics, tf.workdir)
+    if result.exit_code != 0:
+        return runner.fail(f"{version.name} init failed (exit {result.exit_code})")
+    if tf.workspace:
+        result = engine.select_workspace(tf.workspace)
+        if result.exit_code != 0:
+            return runner.fail(f"cannot select workspace '{tf.workspace}'")
+    return engine, session, version
+
+
+def github_session(runner: Runner, tf: TerraformSettings) -> tuple[Any, Any]:
+    """(client, context) for the API; raises GitHubConfigError when no token is available."""
+    from slipway.github.client import GitHubContext, connect
+
+    context = GitHubContext.from_env(runner.env, tf.github_token)
+    runner.mask(context.token)
+    # PyGithub spaces out writes to respect GitHub's secondary rate limits; a plain-HTTP API
+    # is a local test double, where the pause would only slow the tests.
+    return connect(context, throttle=context.api_url.startswith("https://")), context
+
+
+def run_page(env: Mapping[str, str]) -> str | None:
+    """Link to this run's page, for comments that point at the full plan."""
+    server, repo, run = (
+        env.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
+    )
+    return f"{server}/{repo}/actions/runs/{run}" if server and repo and run else None
+
+
+def pull_request_number(env: Mapping[str, str]) -> int | None:
+    from slipway.github.client import pr_number_from_payload
+
+    path = env.get("GITHUB_EVENT_PATH")
+    if not path or not Path(path).is_file():
+        return None
+    import json
+
+    return pr_number_from_payload(
+        json.loads(Path(path).read_text()), env.get("GITHUB_EVENT_NAME", "")
+    )
+
+
+def post_plan_comment(
+    runner: Runner,
+    tf: TerraformSettings,
+    pr_number: int,
+    key: str,
+    body: str,
+    *,
+    only_if_changes: bool,
+    has_changes: bool,
+) -> None:
+    from slipway.github.sticky import upsert_sticky_comment
+
+    gh, context = github_session(runner, tf)
+    result = upsert_sticky_comment(
+        gh, context, pr_number, key, body, only_if_changes=only_if_changes, has_changes=has_changes
+    )
+    for warning in result.warnings:
+        runner.warning(warning)
+    runner.info(f"plan comment {result.action}" + (f": {result.url}" if result.url else ""))
+    if result.url:
+        runner.set_output("comment-url", result.url)
+
+
+def sync_drift(runner: Runner, tf: TerraformSettings, has_drift: bool, body: str) -> None:
+    from slipway.github.drift import sync_drift_issue
+
+    gh, context = github_session(runner, tf)
+    result = sync_drift_issue(gh, context, tf.environment, has_drift=has_drift, body=body)
+    runner.info(
+        f"drift issue for {tf.environment}: {result.action}"
+        + (f" #{result.number}" if result.number else "")
+    )
+    if result.number is not None and result.action != "closed":
+        runner.set_output("drift-issue", result.number)
+    if has_drift:
+        runner.warning(
+            f"{tf.environment} has drifted from its configuration"
+            + (f": {result.url}" if result.url else "")
+        )
+
+
+def check_approval(runner: Runner, request: Any, summary: str) -> Any:
+    """The approval decision for an apply, per the request's mode."""
+    from slipway.github.approvals import (
+        ApprovalDecision,
+        request_issue_approval,
+        verify_environment_approval,
+    )
+
+    if request.approval == "none":
+        return ApprovalDecision(
+            approved=True, approver=None, at=None, comment=None, reason="approval: none"
+        )
+    gh, context = github_session(runner, request.tf)
+    if request.approval == "environment":
+        decision = verify_environment_approval(
+            gh,
+            context,
+            request.github_environment,
+            forbid_self_approval=request.forbid_self_approval,
+        )
+    else:
+        sha = request.tf.commit_sha[:7]
+        with runner.group(f"Waiting for /approve or /deny on an issue ({request.tf.environment})"):
+            decision = request_issue_approval(
+                gh,
+                context,
+                title=f"slipway: approve apply of {request.tf.environment} at {sha}",
+                body=summary,
+                allowed_users=set(request.approvers),
+                allowed_teams=set(request.approver_teams),
+                timeout_s=request.approval_timeout,
+                poll_s=request.approval_poll,
+                forbid_self_approval=request.forbid_self_approval,
+            )
+    if decision.approved:
+        runner.info(f"approved by {decision.approver} at {decision.at}")
+    return decision

@@ -1,0 +1,234 @@
+"""`slipway tf-apply-gated`: apply exactly the plan that was reviewed, once approved.
+
+Refusals come before any change, each with a machine-readable ``failure_reason``: the plan
+is missing, does not match its hash or commit, would destroy what was not allowed, was not
+approved; then the engine itself rejects a stale plan or a locked state.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from slipway.aws.config import AwsSettings
+from slipway.commands.common import AWS_INPUTS, read_aws_settings
+from slipway.commands.terraform_common import (
+    TERRAFORM_INPUTS,
+    TerraformSettings,
+    read_terraform_settings,
+)
+from slipway.gha.inputs import InputError, Inputs
+from slipway.gha.runner import Runner
+from slipway.gha.spec import ActionSpec, Input, Output
+
+FailureReason = Literal[
+    "plan-missing",
+    "plan-mismatch",
+    "plan-stale",
+    "not-approved",
+    "destroy-blocked",
+    "state-locked",
+    "apply-failed",
+]
+
+SPEC = ActionSpec(
+    command="tf-apply-gated",
+    title="slipway tf-apply-gated",
+    description=(
+        "Apply the stored, reviewed plan for this commit and environment after verifying its "
+        "hash, the approval and the destroy guard; stale plans and locked states are refused."
+    ),
+    icon="shield",
+    inputs=(
+        *TERRAFORM_INPUTS,
+        Input(
+            "approval",
+            "`environment`: verify through the API that this run's deployment to "
+            "github-environment was approved by a reviewer; `issue`: open an issue with the plan "
+            "and wait for /approve or /deny from approvers; `none`: no approval (unprotected "
+            "environments).",
+            default="environment",
+        ),
+        Input(
+            "github-environment",
+            "GitHub environment whose approval is checked (default: environment).",
+        ),
+        Input(
+            "forbid-self-approval",
+            "Refuse when the only approver is the actor who triggered the run.",
+            default="false",
+        ),
+        Input("approvers", "Issue mode: users allowed to approve, comma or newline separated."),
+        Input("approver-teams", "Issue mode: teams (org/team-slug) whose members may approve."),
+        Input("approval-timeout", "Issue mode: how long to wait for a decision.", default="30m"),
+        Input(
+            "approval-poll-interval",
+            "Issue mode: time between two reads of the issue.",
+            default="15s",
+        ),
+        Input("allow-destroy", "Allow plans that delete or replace resources.", default="false"),
+        Input(
+            "allow-destroy-addresses",
+            "Resource addresses (or patterns such as module.cache.*) that may be deleted or "
+            "replaced even when allow-destroy is false.",
+        ),
+        *AWS_INPUTS,
+    ),
+    outputs=(
+        Output("result", "`applied`, `refused` or `failed`."),
+        Output(
+            "failure_reason",
+            "Why nothing (or not everything) was applied: plan-missing, plan-mismatch, "
+            "plan-stale, not-approved, destroy-blocked, state-locked or apply-failed.",
+        ),
+        Output("lock_info", "JSON of the state lock holder when failure_reason is state-locked."),
+        Output("outputs", "Terraform outputs as JSON (sensitive values are masked)."),
+        Output("plan-id", "Identifier of the applied plan."),
+        Output("approved-by", "Who approved (environment and issue modes)."),
+        Output("approved-at", "When the approval was recorded or verified (ISO 8601)."),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ApplyRequest:
+    tf: TerraformSettings
+    approval: str
+    github_environment: str
+    forbid_self_approval: bool
+    approvers: frozenset[str]
+    approver_teams: frozenset[str]
+    approval_timeout: float
+    approval_poll: float
+    allow_destroy: bool
+    allow_destroy_addresses: tuple[str, ...]
+    aws: AwsSettings
+
+
+def parse(inputs: Inputs, env: Mapping[str, str]) -> ApplyRequest:
+    """Every input validated, before anything runs."""
+    tf = read_terraform_settings(inputs, env)
+    approval = inputs.string("approval", choices=("environment", "issue", "none")) or ""
+    approvers = frozenset(inputs.list("approvers"))
+    teams = frozenset(inputs.list("approver-teams"))
+    for team in teams:
+        if team.count("/") != 1 or not all(team.split("/")):
+            raise InputError("approver-teams", "org/team-slug entries", team)
+    if approval == "issue" and not (approvers or teams):
+        raise InputError("approvers", "at least one approver or approver team in issue mode", "")
+    if approval != "none" and not tf.github_token:
+        raise InputError("github-token", "a token to verify the approval", "")
+    timeout = inputs.duration("approval-timeout", minimum=1)
+    poll = inputs.duration("approval-poll-interval", minimum=1)
+    return ApplyRequest(
+        tf=tf,
+        approval=approval,
+        github_environment=inputs.string("github-environment") or tf.environment,
+        forbid_self_approval=inputs.boolean("forbid-self-approval", default=False),
+        approvers=approvers,
+        approver_teams=teams,
+        approval_timeout=timeout if timeout is not None else 1800.0,
+        approval_poll=poll if poll is not None else 15.0,
+        allow_destroy=inputs.boolean("allow-destroy", default=False),
+        allow_destroy_addresses=tuple(inputs.list("allow-destroy-addresses", lines_only=True)),
+        aws=read_aws_settings(inputs, env),
+    )
+
+
+def refuse(runner: Runner, reason: FailureReason, message: str, *, failed: bool = False) -> int:
+    runner.set_output("result", "failed" if failed else "refused")
+    runner.set_output("failure_reason", reason)
+    return runner.fail(f"{reason}: {message}")
+
+
+def masked_outputs(runner: Runner, outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Terraform outputs for the step output: sensitive ones masked in the log and replaced."""
+    result: dict[str, Any] = {}
+    for name, item in outputs.items():
+        if item.get("sensitive"):
+            runner.mask(
+                json.dumps(item.get("value"))
+                if not isinstance(item.get("value"), str)
+                else item["value"]
+            )
+            result[name] = "(sensitive)"
+        else:
+            result[name] = item.get("value")
+    return result
+
+
+def run(runner: Runner) -> int:
+    from slipway.aws.session import make_session
+    from slipway.commands.terraform_flow import check_approval, prepare_engine, report_diagnostics
+    from slipway.terraform.guard import check_destroy
+    from slipway.terraform.plan import load_plan
+    from slipway.terraform.plan_store import PlanMismatchError, PlanMissingError, PlanStore
+    from slipway.terraform.render import one_line_counts, render_comment
+
+    try:
+        request = parse(runner.inputs, runner.env)
+    except ValueError as error:
+        return runner.fail(str(error))
+    tf = request.tf
+    runner.set_output("failure_reason", "")
+
+    session = make_session(request.aws, runner.env, on_secret=runner.mask)
+    store = PlanStore(session.client("s3"), tf.bucket, tf.prefix, kms_key_id=tf.kms_key)
+    from slipway.commands.tf_plan import work_dir
+
+    try:
+        stored = store.load(
+            tf.repository, tf.environment, tf.directory, tf.commit_sha, work_dir(runner.env, tf)
+        )
+    except PlanMissingError as error:
+        return refuse(runner, "plan-missing", str(error))
+    except PlanMismatchError as error:
+        return refuse(runner, "plan-mismatch", str(error))
+    runner.set_output("plan-id", stored.metadata.plan_id)
+    plan = load_plan(stored.plan_json)
+    runner.info(f"plan {stored.metadata.plan_id}: {one_line_counts(plan)}")
+
+    verdict = check_destroy(
+        plan, allow_destroy=request.allow_destroy, allowed=request.allow_destroy_addresses
+    )
+    for change in verdict.allowed:
+        runner.warning(f"{change.address} will be {change.action}d (allowed)")
+    if not verdict.ok:
+        return refuse(runner, "destroy-blocked", verdict.message())
+
+    decision = check_approval(
+        runner, request, render_comment(plan, title=f"{tf.directory} · {tf.environment}")
+    )
+    if not decision.approved:
+        return refuse(runner, "not-approved", decision.reason)
+    runner.set_output("approved-by", decision.approver or "")
+    runner.set_output("approved-at", decision.at or datetime.now(UTC).isoformat())
+
+    prepared = prepare_engine(runner, tf, request.aws, lambda *a, **k: session)
+    if isinstance(prepared, int):
+        runner.set_output("result", "failed")
+        runner.set_output("failure_reason", "apply-failed")
+        return prepared
+    engine, _, version = prepared
+    with runner.group(f"{version.name} apply {stored.metadata.plan_id}"):
+        result = engine.apply(stored.plan_file, lock_timeout=tf.lock_timeout)
+    report_diagnostics(runner, result.diagnostics, tf.workdir)
+    if result.lock is not None:
+        runner.set_output("lock_info", result.lock.to_json())
+        return refuse(runner, "state-locked", f"the state is locked: {result.lock.describe()}")
+    if result.stale:
+        return refuse(
+            runner,
+            "plan-stale",
+            "the state changed since this plan was made; plan again and review",
+        )
+    if result.exit_code != 0:
+        return refuse(runner, "apply-failed", f"apply exited {result.exit_code}", failed=True)
+
+    runner.set_output("outputs", masked_outputs(runner, engine.outputs()))
+    runner.set_output("result", "applied")
+    runner.info(f"applied {stored.metadata.plan_id}")
+    return 0

@@ -1,0 +1,308 @@
+"""tf-plan and tf-apply-gated as commands: the real engine, the S3 backend and plan store on
+the emulator, and the GitHub test double for comments and approvals."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from tests.fakes.github_api import FakeGitHub
+from tests.support import read_outputs
+
+from slipway.cli import main
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[3]
+SHA1 = "1" * 40
+SHA2 = "2" * 40
+MAIN_TF = """
+terraform {
+  required_version = ">= 1.5"
+  backend "s3" {}
+}
+variable "size" {
+  type    = string
+  default = "small"
+}
+resource "terraform_data" "network" {
+  input = "vpc"
+}
+resource "terraform_data" "service" {
+  input = var.size
+}
+output "service" {
+  value = terraform_data.service.output
+}
+output "password" {
+  value     = "s3cr3t-${var.size}"
+  sensitive = true
+}
+"""
+
+
+@dataclass
+class World:
+    root: Path
+    github: FakeGitHub
+    pr: int
+    outputs: Path
+    summary: Path
+    s3: Any
+    backend: list[str]
+
+    def run(self, command: str, sha: str, *args: str) -> tuple[int, dict[str, str]]:
+        self.outputs.write_text("")
+        os.environ["GITHUB_SHA"] = sha
+        code = main(
+            [
+                command,
+                "--plan-store-bucket",
+                "plans",
+                "--working-directory",
+                "infra",
+                "--backend-config",
+                "\n".join(self.backend),
+                *args,
+            ]
+        )
+        return code, read_outputs(self.outputs)
+
+    def state(self, env: str = "dev") -> dict[str, Any]:
+        body = self.s3.get_object(Bucket="tf-state", Key=f"{env}/terraform.tfstate")["Body"]
+        return json.loads(body.read())
+
+
+@pytest.fixture
+def world(aws: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="tf-state")
+    s3.create_bucket(Bucket="plans")
+    root = tmp_path / "repo"
+    (root / "infra").mkdir(parents=True)
+    (root / "infra" / "main.tf").write_text(MAIN_TF)
+    backend = [
+        "bucket=tf-state",
+        "key=dev/terraform.tfstate",
+        "region=us-east-1",
+        "use_lockfile=true",
+        "use_path_style=true",
+        "skip_credentials_validation=true",
+        "skip_requesting_account_id=true",
+        "skip_metadata_api_check=true",
+        "skip_region_validation=true",
+        f'endpoints={{s3="{aws}"}}',
+    ]
+    with FakeGitHub(
+        tokens={"gh-token": "github-actions[bot]"}, repositories=("acme/shop",)
+    ) as github:
+        pr = github.open_pull_request("Grow the service")
+        event = tmp_path / "event.json"
+        event.write_text(json.dumps({"pull_request": {"number": pr}}))
+        outputs, summary = tmp_path / "outputs", tmp_path / "summary.md"
+        env = {
+            "PATH": f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_WORKSPACE": str(root),
+            "GITHUB_REPOSITORY": "acme/shop",
+            "GITHUB_RUN_ID": "77",
+            "GITHUB_RUN_ATTEMPT": "1",
+            "GITHUB_ACTOR": "dev",
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": str(event),
+            "GITHUB_SERVER_URL": "https://github.example",
+            "GITHUB_API_URL": github.url,
+            "GITHUB_TOKEN": "gh-token",
+            "GITHUB_OUTPUT": str(outputs),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "RUNNER_TEMP": str(tmp_path / "runner-temp"),
+            "TF_CLI_CONFIG_FILE": "/dev/null",
+        }
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("GITHUB_SHA", SHA1)
+        yield World(root, github, pr, outputs, summary, s3, backend)
+
+
+def approve(world: World, environment: str, login: str = "lead") -> None:
+    world.github.set_approvals(77, [FakeGitHub.review("approved", login, (environment,))])
+
+
+def test_plan_stores_the_plan_and_writes_one_sticky_comment(world: World) -> None:
+    code, out = world.run("tf-plan", SHA1, "--environment", "dev")
+    assert code == 0
+    assert out["changes"] == "true"
+    assert (out["add"], out["change"], out["destroy"], out["replace"]) == ("2", "0", "0", "0")
+    assert out["plan-id"].startswith(f"dev-{SHA1[:12]}-")
+    assert out["plan-uri"].startswith("s3://plans/slipway/plans/acme/shop/dev/" + SHA1)
+    keys = [o["Key"] for o in world.s3.list_objects_v2(Bucket="plans")["Contents"]]
+    assert sorted(k.rsplit("/", 1)[1] for k in keys) == [
+        "metadata.json",
+        "plan.json",
+        "plan.tfplan",
+        "plan.txt",
+    ]
+    metadata = json.loads(
+        world.s3.get_object(
+            Bucket="plans", Key=next(k for k in keys if k.endswith("metadata.json"))
+        )["Body"].read()
+    )
+    assert (metadata["commit_sha"], metadata["environment"], metadata["engine"]) == (
+        SHA1,
+        "dev",
+        "terraform",
+    )
+    comments = world.github.comments(world.pr)
+    assert len(comments) == 1
+    assert "Plan: 2 to add" in comments[0]["body"]
+    assert "s3cr3t" not in comments[0]["body"] + world.summary.read_text()
+    # The next push updates the same comment instead of adding another.
+    code, _ = world.run("tf-plan", SHA2, "--environment", "dev", "--variables", "size=large")
+    assert code == 0
+    comments = world.github.comments(world.pr)
+    assert len(comments) == 1
+    assert comments[0]["updated_at"] != comments[0]["created_at"]
+
+
+def test_plan_approve_apply_puts_the_state_in_s3(world: World) -> None:
+    assert world.run("tf-plan", SHA1, "--environment", "prod", "--comment", "false")[0] == 0
+    approve(world, "prod")
+    code, out = world.run("tf-apply-gated", SHA1, "--environment", "prod")
+    assert code == 0, out
+    assert out["result"] == "applied"
+    assert out["failure_reason"] == ""
+    assert out["approved-by"] == "lead"
+    assert json.loads(out["outputs"]) == {"password": "(sensitive)", "service": "small"}
+    state = world.state()
+    assert {r["name"] for r in state["resources"]} == {"network", "service"}
+
+
+def test_unapproved_production_apply_is_refused_and_changes_nothing(world: World) -> None:
+    assert world.run("tf-plan", SHA1, "--environment", "prod", "--comment", "false")[0] == 0
+    approve(world, "staging")  # an approval for another environment does not count
+    code, out = world.run("tf-apply-gated", SHA1, "--environment", "prod")
+    assert code == 1
+    assert (out["result"], out["failure_reason"]) == ("refused", "not-approved")
+    with pytest.raises(world.s3.exceptions.NoSuchKey):
+        world.state()
+
+
+def test_self_approval_can_be_forbidden(world: World) -> None:
+    assert world.run("tf-plan", SHA1, "--environment", "prod", "--comment", "false")[0] == 0
+    approve(world, "prod", login="dev")  # the actor who triggered the run
+    code, out = world.run(
+        "tf-apply-gated", SHA1, "--environment", "prod", "--forbid-self-approval", "true"
+    )
+    assert (code, out["failure_reason"]) == (1, "not-approved")
+
+
+def test_missing_and_tampered_plans_are_refused(world: World) -> None:
+    code, out = world.run("tf-apply-gated", SHA1, "--environment", "dev", "--approval", "none")
+    assert (code, out["failure_reason"]) == (1, "plan-missing")
+    assert world.run("tf-plan", SHA1, "--environment", "dev", "--comment", "false")[0] == 0
+    key = next(
+        o["Key"]
+        for o in world.s3.list_objects_v2(Bucket="plans")["Contents"]
+        if o["Key"].endswith("plan.tfplan")
+    )
+    world.s3.put_object(Bucket="plans", Key=key, Body=b"not the reviewed plan")
+    code, out = world.run("tf-apply-gated", SHA1, "--environment", "dev", "--approval", "none")
+    assert (code, out["failure_reason"]) == (1, "plan-mismatch")
+    # A plan made for one commit is not applied for another.
+    code, out = world.run("tf-apply-gated", SHA2, "--environment", "dev", "--approval", "none")
+    assert (code, out["failure_reason"]) == (1, "plan-missing")
+
+
+def test_stale_plan_is_refused_after_another_apply_changed_the_state(world: World) -> None:
+    assert world.run("tf-plan", SHA1, "--environment", "dev", "--comment", "false")[0] == 0
+    assert (
+        world.run(
+            "tf-plan",
+            SHA2,
+            "--environment",
+            "dev",
+            "--comment",
+            "false",
+            "--variables",
+            "size=large",
+        )[0]
+        == 0
+    )
+    code, out = world.run("tf-apply-gated", SHA2, "--environment", "dev", "--approval", "none")
+    assert (code, out["result"]) == (0, "applied")
+    serial = world.state()["serial"]
+    code, out = world.run("tf-apply-gated", SHA1, "--environment", "dev", "--approval", "none")
+    assert (code, out["failure_reason"]) == (1, "plan-stale")
+    assert world.state()["serial"] == serial
+
+
+def test_destroy_guard_blocks_unless_allowed(world: World) -> None:
+    assert world.run("tf-plan", SHA1, "--environment", "dev", "--comment", "false")[0] == 0
+    assert world.run("tf-apply-gated", SHA1, "--environment", "dev", "--approval", "none")[0] == 0
+    main_tf = world.root / "infra" / "main.tf"
+    main_tf.write_text(
+        MAIN_TF.replace('resource "terraform_data" "network" {\n  input = "vpc"\n}\n', "")
+    )
+    assert world.run("tf-plan", SHA2, "--environment", "dev", "--comment", "false")[0] == 0
+    code, out = world.run("tf-apply-gated", SHA2, "--environment", "dev", "--approval", "none")
+    assert (code, out["failure_reason"]) == (1, "destroy-blocked")
+    assert "network" in {r["name"] for r in world.state()["resources"]}
+    code, out = world.run(
+        "tf-apply-gated",
+        SHA2,
+        "--environment",
+        "dev",
+        "--approval",
+        "none",
+        "--allow-destroy-addresses",
+        "terraform_data.network",
+    )
+    assert (code, out["result"]) == (0, "applied")
+    assert "network" not in {r["name"] for r in world.state()["resources"]}
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "message"),
+    [
+        ("tf-plan", ["--backend-config", "bucket"], "input 'backend-config'"),
+        ("tf-plan", ["--binary", "tofux"], "input 'binary'"),
+        ("tf-plan", ["--variables", "size"], "input 'variables': expected key=value pairs"),
+        ("tf-apply-gated", ["--approval", "maybe"], "input 'approval': expected one of"),
+        ("tf-plan", ["--environment", "prod env"], "input 'environment'"),
+        ("tf-plan", ["--var-files", "missing.tfvars"], "input 'var-files'"),
+    ],
+)
+def test_bad_input_fails_before_any_side_effect(
+    world: World,
+    command: str,
+    args: list[str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    before = len(world.github.requests)
+    os.environ["GITHUB_SHA"] = SHA1
+    full = [
+        command,
+        "--environment",
+        "dev",
+        "--plan-store-bucket",
+        "plans",
+        "--working-directory",
+        "infra",
+    ]
+    if "--backend-config" not in args:
+        full += ["--backend-config", "\n".join(world.backend)]
+    code = main([*full, *args])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert message in out, out
+    assert "Contents" not in world.s3.list_objects_v2(Bucket="plans")
+    assert "Contents" not in world.s3.list_objects_v2(Bucket="tf-state")
+    assert len(world.github.requests) == before
+    assert not (world.root / "infra" / ".terraform").exists()
