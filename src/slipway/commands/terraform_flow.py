@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slipway.aws.config import AwsSettings
 from slipway.commands.terraform_common import TerraformSettings
 from slipway.gha.runner import Runner
+
+if TYPE_CHECKING:  # the heavy modules stay lazy at run time
+    from slipway.aws.session import AwsSession
+    from slipway.terraform.engine import Engine, EngineVersion
 
 
 def engine_environment(
@@ -17,7 +21,9 @@ def engine_environment(
 ) -> dict[str, str]:
     """The engine's environment: the job's, plus the assumed role's credentials when a role
     was assumed, so the backend and the providers act in this environment's account."""
-    result = dict(env)
+    # Action inputs (the GitHub token among them) are for slipway, not for the engine and
+    # its providers.
+    result = {k: v for k, v in env.items() if not k.startswith("INPUT_")}
     if settings.role_to_assume:
         frozen = session.boto3_session.get_credentials().get_frozen_credentials()
         result.update(
@@ -54,8 +60,8 @@ def prepare_engine(
     runner: Runner,
     tf: TerraformSettings,
     aws: AwsSettings,
-    make_session: Callable[..., Any],
-) -> tuple[Any, Any, Any] | int:
+    make_session: Callable[..., AwsSession],
+) -> tuple[Engine, AwsSession, EngineVersion] | int:
     """Engine ready to plan or apply (initialised, workspace selected), or an exit code."""
     from slipway.terraform.engine import Engine, engine_version, resolve_binary
     from slipway.terraform.versions import check_engine_version, required_versions

@@ -7,6 +7,7 @@ approved; then the engine itself rejects a stale plan or a locked state.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -199,9 +200,15 @@ def run(runner: Runner) -> int:
     if not verdict.ok:
         return refuse(runner, "destroy-blocked", verdict.message())
 
-    decision = check_approval(
-        runner, request, render_comment(plan, title=f"{tf.directory} · {tf.environment}")
-    )
+    from slipway.github.client import GitHubApiError, GitHubConfigError
+
+    try:
+        decision = check_approval(
+            runner, request, render_comment(plan, title=f"{tf.directory} · {tf.environment}")
+        )
+    except (GitHubApiError, GitHubConfigError) as error:
+        # An approval that cannot be verified is no approval.
+        return refuse(runner, "not-approved", f"cannot verify the approval: {error}")
     if not decision.approved:
         return refuse(runner, "not-approved", decision.reason)
     runner.set_output("approved-by", decision.approver or "")
@@ -217,7 +224,7 @@ def run(runner: Runner) -> int:
         result = engine.apply(stored.plan_file, lock_timeout=tf.lock_timeout)
     report_diagnostics(runner, result.diagnostics, tf.workdir)
     if result.lock is not None:
-        runner.set_output("lock_info", result.lock.to_json())
+        runner.set_output("lock_info", dataclasses.asdict(result.lock))
         return refuse(runner, "state-locked", f"the state is locked: {result.lock.describe()}")
     if result.stale:
         return refuse(

@@ -163,7 +163,7 @@ def run(runner: Runner) -> int:
         directory=tf.directory,
         workspace=tf.workspace or "default",
         commit_sha=tf.commit_sha,
-        engine=version.name,
+        engine="tofu" if version.name == "tofu" else "terraform",
         engine_version=version.version,
         plan_sha256=file_sha256(planfile),
         counts=plan.counts,

@@ -67,6 +67,10 @@ class DeclaredEnv(Mapping[str, str]):
         if key.startswith("INPUT_"):
             declared = self._declared.get(key)
             if declared is None:
+                # Runners export their own INPUT_* forms (with hyphens, say): those are just
+                # the environment. A name that is neither declared nor present is a typo.
+                if key in self.env:
+                    return self.env[key]
                 raise UndeclaredInputError(f"{self.spec.command} reads undeclared input {key}")
             self.read.add(declared.name)
             value = self.env.get(key, "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -306,3 +307,86 @@ def test_bad_input_fails_before_any_side_effect(
     assert "Contents" not in world.s3.list_objects_v2(Bucket="tf-state")
     assert len(world.github.requests) == before
     assert not (world.root / "infra" / ".terraform").exists()
+
+
+def test_approval_that_cannot_be_verified_is_refused(world: World) -> None:
+    assert world.run("tf-plan", SHA1, "--environment", "prod", "--comment", "false")[0] == 0
+    os.environ["GITHUB_RUN_ID"] = "999"  # the API answers 404 for this run
+    code, out = world.run("tf-apply-gated", SHA1, "--environment", "prod")
+    assert (code, out["result"], out["failure_reason"]) == (1, "refused", "not-approved")
+
+
+def test_apply_while_another_holds_the_lock_is_refused_and_state_survives(
+    world: World, tmp_path: Path
+) -> None:
+    import subprocess
+    import time
+
+    assert world.run("tf-plan", SHA1, "--environment", "dev", "--comment", "false")[0] == 0
+    # Another pipeline applies a slow change to the same state in the meantime.
+    other = tmp_path / "other"
+    shutil.copytree(world.root / "infra", other)
+    (other / "slow.tf").write_text(
+        'resource "terraform_data" "slow" {\n'
+        '  provisioner "local-exec" {\n    command = "sleep 8"\n  }\n}\n'
+    )
+    env = {**os.environ}
+    subprocess.run(
+        [
+            "terraform",
+            "init",
+            "-input=false",
+            "-no-color",
+            *[f"-backend-config={item}" for item in world.backend],
+        ],
+        cwd=other,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    holder = subprocess.Popen(
+        ["terraform", "apply", "-auto-approve", "-input=false", "-no-color"],
+        cwd=other,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    lock_key = "dev/terraform.tfstate.tflock"
+    while time.monotonic() < deadline:
+        listed = world.s3.list_objects_v2(Bucket="tf-state").get("Contents", [])
+        if any(o["Key"] == lock_key for o in listed):
+            break
+        time.sleep(0.2)
+    else:
+        holder.kill()
+        pytest.fail("the other apply never took the lock")
+    code, out = world.run("tf-apply-gated", SHA1, "--environment", "dev", "--approval", "none")
+    log, _ = holder.communicate(timeout=60)
+    assert holder.returncode == 0, log
+    assert (code, out["result"], out["failure_reason"]) == (1, "refused", "state-locked")
+    lock = json.loads(out["lock_info"])
+    assert lock["operation"] == "OperationTypeApply"
+    assert lock["path"] == "tf-state/dev/terraform.tfstate"
+    state = world.state()
+    assert {r["name"] for r in state["resources"]} == {"network", "service", "slow"}
+
+
+def test_drift_mode_opens_then_closes_one_issue_per_environment(world: World) -> None:
+    code, out = world.run("tf-plan", SHA1, "--environment", "staging", "--mode", "drift")
+    assert code == 0
+    issues = [i for i in world.github.issues() if "pull_request" not in i]
+    assert len(issues) == 1
+    assert issues[0]["state"] == "open"
+    assert out["drift-issue"] == str(issues[0]["number"])
+    assert world.github.comments(world.pr) == []  # drift mode never comments on a PR
+    # Infrastructure brought back in line: apply, then the scheduled plan closes the issue.
+    world.run("tf-plan", SHA1, "--environment", "staging", "--comment", "false")
+    assert (
+        world.run("tf-apply-gated", SHA1, "--environment", "staging", "--approval", "none")[0] == 0
+    )
+    code, out = world.run("tf-plan", SHA2, "--environment", "staging", "--mode", "drift")
+    assert code == 0
+    assert world.github.issue(issues[0]["number"])["state"] == "closed"
+    assert out.get("drift-issue", "") == ""

@@ -71,3 +71,21 @@ def test_reading_an_undeclared_input_is_a_bug_caught_loudly() -> None:
     env = DeclaredEnv(spec_of("cw-alarms-check"), {})
     with pytest.raises(UndeclaredInputError, match="INPUT_NOT_DECLARED"):
         env.get("INPUT_NOT_DECLARED")
+
+
+def test_runner_exported_input_variables_pass_through_but_typos_fail() -> None:
+    env = DeclaredEnv(spec_of("tf-plan"), {"INPUT_PLAN-STORE-KMS-KEY": "", "HOME": "/root"})
+    assert dict(env)["INPUT_PLAN-STORE-KMS-KEY"] == ""
+    with pytest.raises(UndeclaredInputError):
+        env.get("INPUT_PLAN_STORE_KMS")
+
+
+def test_engine_environment_never_carries_action_inputs() -> None:
+    from types import SimpleNamespace
+
+    from slipway.aws.config import AwsSettings
+    from slipway.commands.terraform_flow import engine_environment
+
+    env = {"INPUT_GITHUB_TOKEN": "ghs_secret", "PATH": "/bin", "AWS_REGION": "x"}
+    result = engine_environment(env, SimpleNamespace(region="eu-west-1"), AwsSettings("eu-west-1"))
+    assert result == {"PATH": "/bin", "AWS_REGION": "eu-west-1"}

@@ -1,0 +1,147 @@
+"""tf-plan then tf-apply-gated the way a consumer runs them: a workflow run by act, with the
+S3 backend and plan store on the emulator and GitHub's API played by the test double."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from tests.fakes.github_api import FakeGitHub
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+ACT = REPO / ".venv" / "bin" / "act"
+WORKFLOW = REPO / "tests" / "e2e" / "workflows" / "terraform.yml"
+RUN_ID = 4242
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    with FakeGitHub(
+        tokens={"act-token": "github-actions[bot]"}, repositories=("acme/infra",)
+    ) as server:
+        yield server
+
+
+def run_act(aws: str, github: FakeGitHub, tmp_path: Path, pr: int) -> tuple[dict[str, str], str]:
+    backend = tmp_path / "prod.s3.tfbackend"
+    backend.write_text(
+        "\n".join(
+            [
+                'bucket = "tf-state"',
+                'key = "prod/terraform.tfstate"',
+                'region = "us-east-1"',
+                "use_lockfile = true",
+                "use_path_style = true",
+                "skip_credentials_validation = true",
+                "skip_requesting_account_id = true",
+                "skip_metadata_api_check = true",
+                "skip_region_validation = true",
+                f'endpoints = {{ s3 = "{aws}" }}',
+            ]
+        )
+        + "\n"
+    )
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": pr, "head": {"ref": "grow"}}}))
+    result_file = tmp_path / "result.json"
+    env_file = tmp_path / "act.env"
+    env_file.write_text(
+        "\n".join(
+            f"{k}={v}"
+            for k, v in {
+                "AWS_ENDPOINT_URL": aws,
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_REGION": "us-east-1",
+                "GITHUB_API_URL": github.url,
+                "GITHUB_REPOSITORY": "acme/infra",
+                "GITHUB_RUN_ID": str(RUN_ID),
+                "PATH": f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}",
+                "TF_CLI_CONFIG_FILE": "/dev/null",
+                "BACKEND_FILE": str(backend),
+                "PLAN_BUCKET": "plans",
+                "RESULT_FILE": str(result_file),
+            }.items()
+        )
+        + "\n"
+    )
+    process = subprocess.run(
+        [
+            str(ACT),
+            "pull_request",
+            "-W",
+            str(WORKFLOW),
+            "-e",
+            str(event),
+            "-P",
+            "ubuntu-latest=-self-hosted",
+            "--env-file",
+            str(env_file),
+            "-s",
+            "GITHUB_TOKEN=act-token",
+            "--action-offline-mode",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+    )
+    log = process.stdout + process.stderr
+    assert process.returncode == 0, log
+    return json.loads(result_file.read_text()), log
+
+
+def state(s3: Any) -> dict[str, Any]:
+    return json.loads(s3.get_object(Bucket="tf-state", Key="prod/terraform.tfstate")["Body"].read())
+
+
+def test_reviewed_plan_is_applied_after_the_environment_approval(
+    aws: str, github: FakeGitHub, tmp_path: Path
+) -> None:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="tf-state")
+    s3.create_bucket(Bucket="plans")
+    pr = github.open_pull_request("Add the web service")
+    github.set_approvals(RUN_ID, [FakeGitHub.review("approved", "lead", ("prod",))])
+    result, log = run_act(aws, github, tmp_path, pr)
+    assert result["plan_outcome"] == "success", log
+    assert result["plan_changes"] == "true"
+    assert result["plan_id"].startswith("prod-")
+    assert result["apply_outcome"] == "success", log
+    assert result["apply_result"] == "applied"
+    assert result["failure_reason"] == ""
+    assert result["approved_by"] == "lead"
+    assert json.loads(result["tf_outputs"]) == {"service": {"name": "web", "replicas": 2}}
+    resources = state(s3)["resources"]
+    assert [r["name"] for r in resources] == ["service"]
+    comments = github.comments(pr, "acme/infra")
+    assert len(comments) == 1
+    assert "Plan: 1 to add" in comments[0]["body"]
+    assert result["comment_url"] == comments[0]["html_url"]
+
+
+def test_unapproved_apply_is_refused_through_act(
+    aws: str, github: FakeGitHub, tmp_path: Path
+) -> None:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="tf-state")
+    s3.create_bucket(Bucket="plans")
+    pr = github.open_pull_request("Add the web service")
+    github.set_approvals(RUN_ID, [])  # the run exists; nobody reviewed the deployment
+    result, log = run_act(aws, github, tmp_path, pr)
+    assert result["plan_outcome"] == "success", log
+    assert result["apply_outcome"] == "failure", log
+    assert (result["apply_result"], result["failure_reason"]) == ("refused", "not-approved"), log
+    assert "no approval recorded for environment 'prod'" in log
+    with pytest.raises(s3.exceptions.NoSuchKey):
+        state(s3)
