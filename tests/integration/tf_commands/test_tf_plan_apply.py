@@ -390,3 +390,98 @@ def test_drift_mode_opens_then_closes_one_issue_per_environment(world: World) ->
     assert code == 0
     assert world.github.issue(issues[0]["number"])["state"] == "closed"
     assert out.get("drift-issue", "") == ""
+
+
+def test_engine_diagnostics_become_annotations_on_file_and_line(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (world.root / "infra" / "broken.tf").write_text(
+        'resource "terraform_data" "oops" {\n  input = var.missing\n}\n'
+    )
+    code, _ = world.run("tf-plan", SHA1, "--environment", "dev", "--comment", "false")
+    out = capsys.readouterr().out
+    assert code == 1
+    errors = [line for line in out.splitlines() if line.startswith("::error ")]
+    assert any(
+        "file=infra/broken.tf,line=2" in line and "Reference to undeclared input variable" in line
+        for line in errors
+    ), errors
+
+
+def test_required_version_is_checked_before_init(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main_tf = world.root / "infra" / "main.tf"
+    main_tf.write_text(
+        MAIN_TF.replace('required_version = ">= 1.5"', 'required_version = "< 1.10"')
+    )
+    code, _ = world.run("tf-plan", SHA1, "--environment", "dev")
+    assert code == 1
+    assert 'does not satisfy required_version "< 1.10" (main.tf)' in capsys.readouterr().out
+    assert not (world.root / "infra" / ".terraform").exists()
+
+
+def test_workspace_and_var_files(world: World) -> None:
+    (world.root / "infra" / "big.tfvars").write_text('size = "xl"\n')
+    code, out = world.run(
+        "tf-plan",
+        SHA1,
+        "--environment",
+        "dev",
+        "--comment",
+        "false",
+        "--workspace",
+        "alice",
+        "--var-files",
+        "big.tfvars",
+    )
+    assert code == 0, out
+    code, out = world.run(
+        "tf-apply-gated", SHA1, "--environment", "dev", "--approval", "none", "--workspace", "alice"
+    )
+    assert (code, out["result"]) == (0, "applied")
+    assert json.loads(out["outputs"])["service"] == "xl"
+    key = "env:/alice/dev/terraform.tfstate"
+    state = json.loads(world.s3.get_object(Bucket="tf-state", Key=key)["Body"].read())
+    assert {r["name"] for r in state["resources"]} == {"network", "service"}
+
+
+def test_issue_mode_waits_for_an_allowed_approver(world: World) -> None:
+    import threading
+    import time
+
+    assert world.run("tf-plan", SHA1, "--environment", "prod", "--comment", "false")[0] == 0
+
+    def approve_on_issue() -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            issues = [
+                i
+                for i in world.github.issues()
+                if "pull_request" not in i and i["title"].startswith("slipway: approve")
+            ]
+            if issues:
+                world.github.add_comment(issues[0]["number"], "/approve looks right", "mallory")
+                world.github.add_comment(issues[0]["number"], "/approve", "lead")
+                return
+            time.sleep(0.05)
+
+    threading.Thread(target=approve_on_issue, daemon=True).start()
+    code, out = world.run(
+        "tf-apply-gated",
+        SHA1,
+        "--environment",
+        "prod",
+        "--approval",
+        "issue",
+        "--approvers",
+        "lead",
+        "--approval-poll-interval",
+        "1s",
+        "--approval-timeout",
+        "30s",
+    )
+    assert (code, out["result"], out["approved-by"]) == (0, "applied", "lead")
+    issue = next(i for i in world.github.issues() if i["title"].startswith("slipway: approve"))
+    assert issue["state"] == "closed"
+    assert "Plan: 2 to add" in issue["body"]
