@@ -11,8 +11,7 @@ sensitive values — never pass ``show -json`` output or anything carrying varia
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 
 from slipway.gha.summary import Summary
 from slipway.terraform.attributes import SENSITIVE, UNKNOWN
@@ -58,6 +57,8 @@ def one_line_counts(plan: Plan) -> str:
 
 def code(text: str) -> str:
     """Inline code that survives backticks inside ``text``."""
+    if "`" not in text:
+        return f"`{text}`"
     longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
@@ -117,42 +118,119 @@ def _group_of(change: ResourceChange) -> str:
     return change.action
 
 
-@dataclass(frozen=True)
+def _size(text: str) -> int:
+    # Bytes, which are never fewer than characters: the result fits either kind of limit.
+    return len(text.encode("utf-8"))
+
+
+def _lines_of(text: str) -> int:
+    return text.count("\n") + 1
+
+
 class _Section:
-    heading: str
-    items: Sequence[str]
+    """A list of bullets rendered only as far as a size limit needs.
+
+    Sizes are in UTF-8 bytes. ``quoted`` sections (the destructive warning) prefix every
+    line with ``"> "``. Item ``i`` costs ``_sizes[i + 1] - _sizes[i]`` bytes as a bullet,
+    without the newline that separates it from the next line.
+    """
+
+    def __init__(
+        self,
+        heading: str,
+        changes: Sequence[ResourceChange],
+        *,
+        quoted: bool = False,
+        render: Callable[[ResourceChange], str] = render_item,
+    ) -> None:
+        self.heading = heading
+        self._changes = changes
+        self._render = render
+        self._quoted = quoted
+        self._items: list[str] = []
+        self._sizes = [0]  # prefix sums of bullet sizes
+
+    def __len__(self) -> int:
+        return len(self._changes)
+
+    def _render_upto(self, count: int, cap: int) -> None:
+        """Render items until ``count`` are ready or those ready exceed ``cap`` bytes."""
+        items, sizes, changes = self._items, self._sizes, self._changes
+        total = sizes[-1]
+        extra = 2 if self._quoted else 0
+        while len(items) < count and total <= cap:
+            item = self._render(changes[len(items)])
+            lines = _lines_of(item)
+            # "- " and the two-space indent of each continuation line, plus the quote marks.
+            total += _size(item) + 2 + 2 * (lines - 1) + extra * lines
+            items.append(item)
+            sizes.append(total)
+
+    def items(self, keep: int | None) -> list[str]:
+        shown = len(self) if keep is None else min(keep, len(self))
+        self._render_upto(shown, cap=_UNCAPPED)
+        return self._items[:shown]
+
+    def bullets_size(self, keep: int | None, cap: int) -> int:
+        """The size of this section's bullets keeping ``keep``; more than ``cap`` if over it."""
+        shown = len(self) if keep is None else min(keep, len(self))
+        self._render_upto(shown, cap)
+        if len(self._items) < shown:  # stopped early: already over the cap
+            return cap + 1
+        size = self._sizes[shown]
+        lines = shown
+        if shown < len(self):
+            size += _size(_more(len(self) - shown)) + (2 if self._quoted else 0)
+            lines += 1
+        return size + max(lines - 1, 0)
+
+
+_UNCAPPED = 1 << 62
+
+
+def _more(count: int) -> str:
+    return f"- … and {count} more"
 
 
 def _sections(plan: Plan) -> tuple[_Section, list[_Section]]:
-    destructive = [
-        f"**{'destroy' if c.action == 'delete' else 'replace'}** {render_item(c)}"
-        for c in plan.changes
-        if c.action in ("delete", "replace")
-    ]
-    buckets: dict[str, list[str]] = {key: [] for _, key in _GROUPS}
+    destroys = [c for c in plan.changes if c.action in ("delete", "replace")]
+    buckets: dict[str, list[ResourceChange]] = {key: [] for _, key in _GROUPS}
     for change in plan.changes:
         group = _group_of(change)
         if group in buckets:
-            buckets[group].append(render_item(change))
-    groups = [_Section(f"{title} ({len(buckets[key])})", buckets[key]) for title, key in _GROUPS]
-    return _Section("destroy", destructive), [g for g in groups if g.items]
+            buckets[group].append(change)
+    groups = [
+        _Section(f"{title} ({len(buckets[key])})", buckets[key])
+        for title, key in _GROUPS
+        if buckets[key]
+    ]
+    return _Section("destroy", destroys, quoted=True, render=_destructive_item), groups
 
 
-def _bullets(items: Sequence[str], keep: int | None) -> str:
-    shown = items if keep is None else items[:keep]
-    lines = ["- " + item.replace("\n", "\n  ") for item in shown]
-    if len(shown) < len(items):
-        lines.append(f"- … and {len(items) - len(shown)} more")
+def _destructive_item(change: ResourceChange) -> str:
+    return f"**{'destroy' if change.action == 'delete' else 'replace'}** {render_item(change)}"
+
+
+def _bullets(items: Sequence[str], total: int) -> str:
+    lines = ["- " + item.replace("\n", "\n  ") for item in items]
+    if len(items) < total:
+        lines.append(_more(total - len(items)))
     return "\n".join(lines)
 
 
-def _warning(section: _Section, keep: int | None) -> str:
-    count = len(section.items)
+def _warning_head(count: int) -> str:
     noun = "resource" if count == 1 else "resources"
-    body = f"**⚠️ {count} {noun} will be destroyed or replaced:**\n\n" + _bullets(
-        section.items, keep
-    )
-    return "> [!WARNING]\n" + "\n".join(f"> {line}" if line else ">" for line in body.split("\n"))
+    return f"> [!WARNING]\n> **⚠️ {count} {noun} will be destroyed or replaced:**\n>\n"
+
+
+def _warning(section: _Section, keep: int | None) -> str:
+    # Every line of the bullets is non-empty, so each one takes the "> " quote prefix.
+    bullets = _bullets(section.items(keep), len(section))
+    return _warning_head(len(section)) + "> " + bullets.replace("\n", "\n> ")
+
+
+def _group_head(section: _Section) -> str:
+    return f"**{section.heading}**\n\n"
 
 
 def _outputs_line(plan: Plan) -> str | None:
@@ -173,18 +251,47 @@ def _compose(
     keep_others: int | None,
 ) -> str:
     doc = Summary().raw(head.render())
-    if destructive.items:
+    if len(destructive):
         doc.raw(_warning(destructive, keep_destructive))
     for group in groups:
-        doc.raw(f"**{group.heading}**\n\n" + _bullets(group.items, keep_others))
+        doc.raw(_group_head(group) + _bullets(group.items(keep_others), len(group)))
     for block in footer:
         doc.raw(block)
     return doc.render() + "\n"
 
 
-def _size(text: str) -> int:
-    # Bytes, which are never fewer than characters: the result fits either kind of limit.
-    return len(text.encode("utf-8"))
+class _Layout:
+    """The size ``_compose`` would give each choice of kept items, without composing it."""
+
+    def __init__(
+        self,
+        head: Summary,
+        destructive: _Section,
+        groups: Sequence[_Section],
+        footer: Sequence[str],
+        limit: int,
+    ) -> None:
+        self.destructive = destructive
+        self.groups = groups
+        self.limit = limit
+        blocks = [head.render(), *(_group_head(g) for g in groups), *footer]
+        fixed = sum(_size(block) for block in blocks)
+        if len(destructive):
+            blocks.append("")
+            fixed += _size(_warning_head(len(destructive)))
+        # Blocks are separated by a blank line; the document ends with a newline.
+        self.fixed = fixed + 2 * (len(blocks) - 1) + 1
+
+    def size(self, keep_destructive: int | None, keep_others: int | None) -> int:
+        """The composed size in bytes, or more than the limit if it would not fit."""
+        total = self.fixed
+        if len(self.destructive):
+            total += self.destructive.bullets_size(keep_destructive, self.limit - total)
+        for group in self.groups:
+            if total > self.limit:
+                break
+            total += group.bullets_size(keep_others, self.limit - total)
+        return total
 
 
 def _fit(
@@ -197,23 +304,27 @@ def _fit(
     keep_destructive: int | None,
 ) -> str | None:
     """The longest rendering within ``limit`` cutting only the non-destructive lists."""
-    text = _compose(
-        head, destructive, groups, footer, keep_destructive=keep_destructive, keep_others=None
+    layout = _Layout(head, destructive, groups, footer, limit)
+    keep_others: int | None = None
+    if layout.size(keep_destructive, None) > limit:
+        low, high = 0, max((len(g) for g in groups), default=0)
+        keep_others = None
+        while low <= high:  # binary search on items kept per group
+            keep = (low + high) // 2
+            if layout.size(keep_destructive, keep) <= limit:
+                keep_others, low = keep, keep + 1
+            else:
+                high = keep - 1
+        if keep_others is None:
+            return None
+    return _compose(
+        head,
+        destructive,
+        groups,
+        footer,
+        keep_destructive=keep_destructive,
+        keep_others=keep_others,
     )
-    if _size(text) <= limit:
-        return text
-    low, high = 0, max((len(g.items) for g in groups), default=0)
-    best = None
-    while low <= high:  # binary search on items kept per group
-        keep = (low + high) // 2
-        text = _compose(
-            head, destructive, groups, footer, keep_destructive=keep_destructive, keep_others=keep
-        )
-        if _size(text) <= limit:
-            best, low = text, keep + 1
-        else:
-            high = keep - 1
-    return best
 
 
 def _pointer(details_url: str | None) -> str:
@@ -254,13 +365,13 @@ def render_plan(
 
     if full_plan_text:
         full = Summary().details("Full plan", Summary().code(full_plan_text).render()).render()
-        text = _compose(
-            head, destructive, groups, [*notes, full], keep_destructive=None, keep_others=None
-        )
-        if _size(text) <= limit:
-            return text
+        footer = [*notes, full]
+        if _Layout(head, destructive, groups, footer, limit).size(None, None) <= limit:
+            return _compose(
+                head, destructive, groups, footer, keep_destructive=None, keep_others=None
+            )
     footer = [*notes, _pointer(details_url)] if full_plan_text or details_url else notes
-    for keep_destructive in (None, *_shrinking(len(destructive.items))):
+    for keep_destructive in (None, *_shrinking(len(destructive))):
         text_or_none = _fit(
             head, destructive, groups, footer, limit=limit, keep_destructive=keep_destructive
         )

@@ -9,6 +9,7 @@ variable values in clear) is stepped over without being decoded at all.
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from collections.abc import Callable
@@ -159,7 +160,15 @@ def read_plan_sections(text: str, source: str = "") -> Plan:
             return skip_undecoded(text, idx)
         return _skip_decoded(text, idx)
 
-    end = _walk_object(text, 0, on_member)
+    # Decoding allocates hundreds of thousands of container objects, none in a reference
+    # cycle: pausing the cyclic collector meanwhile saves it scanning them again and again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        end = _walk_object(text, 0, on_member)
+    finally:
+        if collecting:
+            gc.enable()
     if _skip_space(text, end) != len(text):
         raise PlanFormatError("unexpected data after the plan JSON object")
     if "format_version" not in header:
