@@ -30,6 +30,15 @@ def github() -> Iterator[FakeGitHub]:
         yield server
 
 
+@pytest.fixture
+def s3(aws: str) -> Any:
+    """The state and plan store buckets, on a clean emulator."""
+    client = boto3.client("s3")
+    client.create_bucket(Bucket="tf-state")
+    client.create_bucket(Bucket="plans")
+    return client
+
+
 def run_act(aws: str, github: FakeGitHub, tmp_path: Path, pr: int) -> tuple[dict[str, str], str]:
     backend = tmp_path / "prod.s3.tfbackend"
     backend.write_text(
@@ -106,11 +115,8 @@ def state(s3: Any) -> dict[str, Any]:
 
 
 def test_reviewed_plan_is_applied_after_the_environment_approval(
-    aws: str, github: FakeGitHub, tmp_path: Path
+    aws: str, s3: Any, github: FakeGitHub, tmp_path: Path
 ) -> None:
-    s3 = boto3.client("s3")
-    s3.create_bucket(Bucket="tf-state")
-    s3.create_bucket(Bucket="plans")
     pr = github.open_pull_request("Add the web service")
     github.set_approvals(RUN_ID, [FakeGitHub.review("approved", "lead", ("prod",))])
     result, log = run_act(aws, github, tmp_path, pr)
@@ -131,11 +137,8 @@ def test_reviewed_plan_is_applied_after_the_environment_approval(
 
 
 def test_unapproved_apply_is_refused_through_act(
-    aws: str, github: FakeGitHub, tmp_path: Path
+    aws: str, s3: Any, github: FakeGitHub, tmp_path: Path
 ) -> None:
-    s3 = boto3.client("s3")
-    s3.create_bucket(Bucket="tf-state")
-    s3.create_bucket(Bucket="plans")
     pr = github.open_pull_request("Add the web service")
     github.set_approvals(RUN_ID, [])  # the run exists; nobody reviewed the deployment
     result, log = run_act(aws, github, tmp_path, pr)

@@ -59,16 +59,6 @@ def test_flags_override_environment(
     assert "input 'bake-time': expected a duration" in capsys.readouterr().out
 
 
-def test_importing_the_cli_does_not_import_boto3() -> None:
-    code = (
-        "import slipway.cli, slipway.commands.cw_alarms_check, sys; print('boto3' in sys.modules)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "False"
-
-
 def test_negative_flag_values_reach_input_validation(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(
         [

@@ -2,9 +2,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -307,19 +304,3 @@ def test_first_decisive_vote_skips_outsiders_bot_and_self() -> None:
 
 
 # --- lazy import -------------------------------------------------------------------------
-
-
-def test_importing_slipway_github_does_not_import_pygithub() -> None:
-    code = (
-        "import slipway.github, sys; "
-        "heavy = sorted(m for m in ('github', 'requests', 'urllib3') if m in sys.modules); "
-        "assert not heavy, heavy"
-    )
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])),
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
-    )
-    assert result.returncode == 0, result.stderr
