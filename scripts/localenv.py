@@ -12,11 +12,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
+import hashlib
+import http.client
+import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -175,5 +181,438 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+# --- Docker engine, registry and base image (driven by scripts/docker-env) -------------------
+
+DOCKER_HEALTH_TIMEOUT_S = 60.0
+BASE_IMAGE = "local/python-base:bookworm"
+DEFAULT_DEBIAN_MIRROR = "http://deb.debian.org/debian"
+# Debian's client matches the Debian engine (API 1.41) and has BuildKit built in; newer
+# static clients need the buildx plugin for BuildKit builds.
+DEBIAN_DOCKER_CLI = "/usr/bin/docker"
+_UNIX_PATH_MAX = 107
+
+
+class _UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path: str, timeout: float = 2.0) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self._path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(self._path)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+
+
+def docker_dir(directory: Path | None = None) -> Path:
+    """Where the engine and registry keep their state: ``<state dir>/docker``."""
+    return (directory or state_dir()) / "docker"
+
+
+def docker_cli() -> str:
+    """The docker client to run against the local engine (``$SLIPWAY_DOCKER`` overrides)."""
+    override = os.environ.get("SLIPWAY_DOCKER")
+    if override:
+        return override
+    if Path(DEBIAN_DOCKER_CLI).exists():
+        return DEBIAN_DOCKER_CLI
+    return shutil.which("docker") or "docker"
+
+
+def _docker_healthy(endpoint: str) -> bool:
+    connection = _UnixHTTPConnection(endpoint.removeprefix("unix://"))
+    try:
+        connection.request("GET", "/_ping")
+        response = connection.getresponse()
+        return response.status == 200 and response.read() == b"OK"
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
+def _bridge_for(directory: Path) -> tuple[str, str]:
+    """A bridge name and subnet private to one state directory, so engines don't collide."""
+    digest = hashlib.sha256(str(directory.resolve()).encode()).digest()
+    name = "slw" + digest[:4].hex()
+    used = subprocess.run(
+        ["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True, check=True
+    ).stdout
+    for offset in range(256):
+        third = (digest[4] + offset) % 256
+        subnet = f"10.213.{third}"
+        mine = f" {name} " in used and f"inet {subnet}.1/" in used
+        if mine or f"inet {subnet}." not in used:
+            return name, f"{subnet}.1/24"
+    raise SystemExit("no free 10.213.x.0/24 subnet for a docker bridge")
+
+
+def _ensure_bridge(name: str, address: str) -> None:
+    shown = subprocess.run(["ip", "link", "show", name], capture_output=True, check=False)
+    if shown.returncode != 0:
+        subprocess.run(["ip", "link", "add", name, "type", "bridge"], check=True)
+    addresses = subprocess.run(
+        ["ip", "-4", "-o", "addr", "show", "dev", name], capture_output=True, text=True, check=True
+    ).stdout
+    if f"inet {address} " not in addresses:
+        subprocess.run(["ip", "addr", "flush", "dev", name], check=True)
+        subprocess.run(["ip", "addr", "add", address, "dev", name], check=True)
+    subprocess.run(["ip", "link", "set", name, "up"], check=True)
+
+
+def _delete_bridge(directory: Path) -> None:
+    digest = hashlib.sha256(str(directory.resolve()).encode()).digest()
+    name = "slw" + digest[:4].hex()
+    if shutil.which("ip"):
+        subprocess.run(["ip", "link", "del", name], capture_output=True, check=False)
+
+
+def _exec_root(state: Path) -> Path:
+    """``<state>/exec``, or a short path under /tmp when containerd's sockets would not fit."""
+    exec_root = state / "exec"
+    longest = exec_root / "containerd" / "containerd.sock.ttrpc"
+    if len(str(longest)) <= _UNIX_PATH_MAX:
+        return exec_root
+    digest = hashlib.sha256(str(state.resolve()).encode()).hexdigest()[:12]
+    return Path("/tmp") / f"slipway-docker-{digest}"
+
+
+def start_docker(directory: Path | None = None) -> Service:
+    """Start dockerd (or reuse a healthy one) with all its state under ``<state dir>/docker``.
+
+    The engine gets its own socket, data-root (overlay2), exec-root, containerd namespace and
+    bridge, and leaves iptables alone, so several engines can run side by side.
+    """
+    directory = directory or state_dir()
+    state = docker_dir(directory)
+    state.mkdir(parents=True, exist_ok=True)
+    current = running("dockerd", state)
+    if current and _docker_healthy(current.endpoint):
+        return current
+    if current:
+        stop_docker(directory)
+
+    dockerd = shutil.which("dockerd")
+    if not dockerd:
+        raise SystemExit("dockerd not found: run scripts/docker-env install first")
+    pid_file, endpoint_file, log_file = _files(state, "dockerd")
+    pid_file.unlink(missing_ok=True)
+    socket_path = state / "docker.sock"
+    if len(str(socket_path)) > _UNIX_PATH_MAX:
+        raise SystemExit(f"docker socket path too long for a unix socket: {socket_path}")
+    endpoint = f"unix://{socket_path}"
+    bridge, address = _bridge_for(directory)
+    _ensure_bridge(bridge, address)
+    namespace = "slipway-" + bridge.removeprefix("slw")
+    storage_driver = os.environ.get("SLIPWAY_DOCKER_STORAGE_DRIVER", "overlay2")
+    command = [
+        dockerd,
+        "--host",
+        endpoint,
+        "--data-root",
+        str(state / "data"),
+        "--exec-root",
+        str(_exec_root(state)),
+        "--pidfile",
+        str(state / "docker.pid"),  # dockerd's own; dockerd.pid is ours, written first
+        "--storage-driver",
+        storage_driver,
+        "--bridge",
+        bridge,
+        "--iptables=false",
+        "--ip6tables=false",
+        "--containerd-namespace",
+        namespace,
+        "--containerd-plugins-namespace",
+        namespace + "-plugins",
+        "--shutdown-timeout",
+        "3",
+        "--config-file",
+        str(_docker_config(state)),
+    ]
+    with log_file.open("ab") as log:
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    pid_file.write_text(f"{process.pid}\n")
+    endpoint_file.write_text(f"{endpoint}\n")
+    deadline = time.monotonic() + DOCKER_HEALTH_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        if _docker_healthy(endpoint):
+            return Service("dockerd", endpoint, process.pid)
+        time.sleep(0.1)
+    stop_docker(directory)
+    tail = log_file.read_text(errors="replace")[-3000:]
+    raise SystemExit(f"dockerd did not become healthy on {endpoint}:\n{tail}")
+
+
+def _docker_config(state: Path) -> Path:
+    """An empty daemon.json, so /etc/docker/daemon.json never leaks into this engine."""
+    config = state / "daemon.json"
+    if not config.exists():
+        config.write_text("{}\n")
+    return config
+
+
+def stop_docker(directory: Path | None = None) -> bool:
+    """Stop the engine started by :func:`start_docker`; True when something was stopped."""
+    directory = directory or state_dir()
+    stopped = _stop_service("dockerd", docker_dir(directory), timeout=30.0)
+    _delete_bridge(directory)
+    return stopped
+
+
+def _stop_service(name: str, directory: Path, *, timeout: float) -> bool:
+    service = running(name, directory)
+    pid_file, endpoint_file, _ = _files(directory, name)
+    stopped = False
+    if service:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(service.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while _alive(service.pid) and time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(service.pid, os.WNOHANG)
+            time.sleep(0.05)
+        if _alive(service.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(service.pid, signal.SIGKILL)
+        stopped = True
+    for path in (pid_file, endpoint_file):
+        path.unlink(missing_ok=True)
+    return stopped
+
+
+def _registry_healthy(address: str) -> bool:
+    return _healthy(f"http://{address}/v2/")
+
+
+def start_registry(directory: Path | None = None) -> Service:
+    """Start Debian's docker-registry on 127.0.0.1 (or reuse a healthy one); no auth.
+
+    The endpoint is ``127.0.0.1:<port>``; storage lives under ``<state dir>/docker/registry``.
+    """
+    directory = directory or state_dir()
+    state = docker_dir(directory)
+    state.mkdir(parents=True, exist_ok=True)
+    current = running("registry", state)
+    if current and _registry_healthy(current.endpoint):
+        return current
+    if current:
+        stop_registry(directory)
+
+    registry = shutil.which("docker-registry") or "/usr/bin/docker-registry"
+    if not Path(registry).exists():
+        raise SystemExit("docker-registry not found: run scripts/docker-env install first")
+    pid_file, endpoint_file, log_file = _files(state, "registry")
+    port = free_port()
+    address = f"127.0.0.1:{port}"
+    config = state / "registry.yml"
+    config.write_text(
+        "version: 0.1\n"
+        "log:\n"
+        "  level: info\n"
+        "  fields:\n"
+        "    service: registry\n"
+        "storage:\n"
+        "  cache:\n"
+        "    blobdescriptor: inmemory\n"
+        "  filesystem:\n"
+        f"    rootdirectory: {json.dumps(str(state / 'registry'))}\n"
+        "  delete:\n"
+        "    enabled: true\n"
+        "http:\n"
+        f"  addr: {address}\n"
+        "  headers:\n"
+        "    X-Content-Type-Options: [nosniff]\n"
+    )
+    with log_file.open("ab") as log:
+        process = subprocess.Popen(
+            [registry, "serve", str(config)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    pid_file.write_text(f"{process.pid}\n")
+    endpoint_file.write_text(f"{address}\n")
+    deadline = time.monotonic() + HEALTH_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        if _registry_healthy(address):
+            return Service("registry", address, process.pid)
+        time.sleep(0.1)
+    stop_registry(directory)
+    tail = log_file.read_text(errors="replace")[-2000:]
+    raise SystemExit(f"the registry did not become healthy on {address}:\n{tail}")
+
+
+def stop_registry(directory: Path | None = None) -> bool:
+    """Stop the registry started by :func:`start_registry`."""
+    return _stop_service("registry", docker_dir(directory or state_dir()), timeout=10.0)
+
+
+def docker_env(docker_host: str, registry: str | None) -> dict[str, str]:
+    """Variables that point the docker client and slipway at the local engine and registry."""
+    env = {"DOCKER_HOST": docker_host, "SLIPWAY_DOCKER": docker_cli()}
+    if registry:
+        env["SLIPWAY_REGISTRY"] = registry
+    return env
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("SLIPWAY_CACHE", Path.home() / ".cache" / "slipway"))
+
+
+def debian_mirror() -> str:
+    """The Debian mirror apt uses here (``$SLIPWAY_DEBIAN_MIRROR`` overrides)."""
+    override = os.environ.get("SLIPWAY_DEBIAN_MIRROR")
+    if override:
+        return override
+    sources = [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*"))]
+    for source in sources:
+        try:
+            text = source.read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            words = line.split("#", 1)[0].split()
+            if words[:1] == ["deb"]:
+                urls = [word for word in words[1:] if "://" in word][:1]
+            elif words[:1] == ["URIs:"]:
+                urls = words[1:]
+            else:
+                continue
+            for url in urls:
+                trimmed = url.rstrip("/")
+                if trimmed.endswith("/debian") and "security" not in trimmed:
+                    return trimmed
+    return DEFAULT_DEBIAN_MIRROR
+
+
+def _docker(docker_host: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DOCKER_HOST": docker_host}
+    return subprocess.run(
+        [docker_cli(), *args], env=env, text=True, capture_output=True, check=False
+    )
+
+
+def _build_base_tarball(tarball: Path, suite: str) -> None:
+    work = Path(tempfile.mkdtemp(prefix="rootfs-", dir=tarball.parent))
+    try:
+        rootfs = work / "rootfs"
+        subprocess.run(
+            [
+                "debootstrap",
+                "--variant=minbase",
+                "--include=python3",
+                suite,
+                str(rootfs),
+                debian_mirror(),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        for leftover in ("var/cache/apt/archives", "var/lib/apt/lists"):
+            for path in (rootfs / leftover).glob("*"):
+                if path.is_file():
+                    path.unlink()
+        partial = work / "rootfs.tar"
+        subprocess.run(
+            ["tar", "--numeric-owner", "-C", str(rootfs), "-cf", str(partial), "."], check=True
+        )
+        partial.replace(tarball)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def ensure_base_image(docker_host: str, image: str = BASE_IMAGE, suite: str = "bookworm") -> str:
+    """Make ``image`` (a Debian minbase with python3) exist in the engine; say how.
+
+    Returns "present" (already in the engine), "imported" (from the cached tarball) or
+    "built" (debootstrap, then import). The tarball is cached under
+    ``$SLIPWAY_CACHE/base-images`` so a new engine only needs the import.
+    """
+    if _docker(docker_host, "image", "inspect", image).returncode == 0:
+        return "present"
+    cache = cache_dir() / "base-images"
+    cache.mkdir(parents=True, exist_ok=True)
+    tarball = cache / f"python-base-{suite}.tar"
+    how = "imported"
+    with (cache / f"python-base-{suite}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one debootstrap at a time across processes
+        if not tarball.exists():
+            _build_base_tarball(tarball, suite)
+            how = "built"
+    result = _docker(
+        docker_host,
+        "import",
+        "--change",
+        "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "--change",
+        "ENV LANG=C.UTF-8",
+        "--change",
+        'CMD ["python3"]',
+        str(tarball),
+        image,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"docker import of {tarball} failed:\n{result.stderr}")
+    return how
+
+
+def docker_main(argv: list[str]) -> int:
+    """``docker|registry start|stop|status|env`` and ``base-image``."""
+    parser = argparse.ArgumentParser(prog="localenv.py", description="local docker services")
+    parser.add_argument("service", choices=["docker", "registry", "base-image"])
+    parser.add_argument("action", nargs="?", choices=["start", "stop", "status", "env"])
+    args = parser.parse_args(argv)
+    name = "dockerd" if args.service == "docker" else args.service
+    if args.service == "base-image":
+        service = running("dockerd", docker_dir())
+        if not service:
+            print("dockerd is not running: scripts/docker-env start", file=sys.stderr)
+            return 1
+        started = time.monotonic()
+        how = ensure_base_image(service.endpoint)
+        print(f"{BASE_IMAGE}: {how} ({time.monotonic() - started:.1f}s)")
+    elif args.action == "start":
+        started = time.monotonic()
+        service = start_docker() if args.service == "docker" else start_registry()
+        elapsed = time.monotonic() - started
+        print(f"{args.service}: {service.endpoint} (pid {service.pid}, {elapsed:.1f}s)")
+    elif args.action == "stop":
+        stopped = stop_docker() if args.service == "docker" else stop_registry()
+        print(f"{args.service}: {'stopped' if stopped else 'not running'}")
+    elif args.action == "status":
+        service = running(name, docker_dir())
+        print(f"{args.service}: {service.endpoint if service else 'not running'}")
+        return 0 if service else 1
+    else:
+        service = running(name, docker_dir())
+        if not service:
+            print(f"{args.service} is not running", file=sys.stderr)
+            return 1
+        if args.service == "docker":
+            print(f"export DOCKER_HOST={service.endpoint}")
+            print(f"export SLIPWAY_DOCKER={docker_cli()}")
+        else:
+            print(f"export SLIPWAY_REGISTRY={service.endpoint}")
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] and sys.argv[1] in ("docker", "registry", "base-image"):
+        sys.exit(docker_main(sys.argv[1:]))
     sys.exit(main())

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -48,3 +51,67 @@ def aws(emulator: str, monkeypatch: pytest.MonkeyPatch) -> str:
     for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
         monkeypatch.delenv(key, raising=False)
     return emulator
+
+
+@dataclass(frozen=True)
+class DockerEnv:
+    """A private Docker engine and registry for one test session."""
+
+    docker_host: str  # unix:///…/docker.sock
+    registry: str  # 127.0.0.1:<port>
+    base_image: str  # local/python-base:bookworm
+    docker: str  # the client that matches the engine (Debian's /usr/bin/docker)
+
+    def env(self) -> dict[str, str]:
+        """The process environment with DOCKER_HOST pointing at this engine."""
+        return {**os.environ, **localenv.docker_env(self.docker_host, self.registry)}
+
+    def run(
+        self, *args: str, check: bool = True, buildkit: bool = True, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run the docker client against this engine; output captured as text."""
+        env = self.env() | {"DOCKER_BUILDKIT": "1" if buildkit else "0"}
+        result = subprocess.run(
+            [self.docker, *args], env=env, cwd=cwd, capture_output=True, text=True, check=False
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"docker {' '.join(args)} exited {result.returncode}:\n"
+                f"{result.stdout}\n{result.stderr}"
+            )
+        return result
+
+
+@pytest.fixture(scope="session")
+def docker_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DockerEnv]:
+    """dockerd + a registry on 127.0.0.1 in a private state directory, with the base image.
+
+    Fails (never skips) when Docker cannot be installed or started: CI provides it.
+    """
+    install = subprocess.run(
+        [str(REPO / "scripts" / "docker-env"), "install"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if install.returncode != 0:
+        pytest.fail(f"scripts/docker-env install failed:\n{install.stdout}\n{install.stderr}")
+    directory = tmp_path_factory.mktemp("dockerenv")
+    try:
+        engine = localenv.start_docker(directory)
+        registry = localenv.start_registry(directory)
+        localenv.ensure_base_image(engine.endpoint)
+    except (SystemExit, OSError, subprocess.CalledProcessError) as error:
+        localenv.stop_registry(directory)
+        localenv.stop_docker(directory)
+        pytest.fail(f"the local Docker environment did not start: {error}")
+    try:
+        yield DockerEnv(
+            docker_host=engine.endpoint,
+            registry=registry.endpoint,
+            base_image=localenv.BASE_IMAGE,
+            docker=localenv.docker_cli(),
+        )
+    finally:
+        localenv.stop_registry(directory)
+        localenv.stop_docker(directory)
