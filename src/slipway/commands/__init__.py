@@ -5,4 +5,5 @@ COMMANDS: dict[str, str] = {
     "cw-alarms-check": "slipway.commands.cw_alarms_check",
     "tf-plan": "slipway.commands.tf_plan",
     "tf-apply-gated": "slipway.commands.tf_apply_gated",
+    "ecs-deploy": "slipway.commands.ecs_deploy",
 }

@@ -1,0 +1,159 @@
+"""`slipway ecs-deploy`: deploy new images to an ECS service and wait for ECS's verdict."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from slipway.commands.common import read_aws_settings
+from slipway.commands.ecs_deploy_spec import SPEC
+from slipway.ecs.deploy import Clock, DeployOutcome, DeployRequest
+from slipway.ecs.images import parse_image_map
+from slipway.ecs.taskdef import container_changes, load_task_definition_file, parse_container_values
+from slipway.gha.inputs import InputError, Inputs
+from slipway.gha.runner import Runner
+from slipway.gha.summary import Summary
+
+__all__ = ["SPEC", "parse", "run"]
+
+
+def _migration_command(text: str | None) -> tuple[str, ...]:
+    if not text:
+        return ()
+    if text.lstrip().startswith("["):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise InputError("migration-command", "a JSON array of strings", text) from error
+        if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
+            raise InputError("migration-command", "a non-empty JSON array of strings", text)
+        return tuple(value)
+    try:
+        return tuple(shlex.split(text))
+    except ValueError as error:
+        raise InputError(
+            "migration-command", "a command line with balanced quotes", text
+        ) from error
+
+
+def parse(inputs: Inputs, env: Mapping[str, str]) -> tuple[DeployRequest, Any]:
+    """(request, AWS settings): every input validated before any AWS call."""
+    cluster = inputs.string("cluster", required=True) or ""
+    service = inputs.string("service", required=True) or ""
+    images = parse_image_map(inputs.string("images") or "")
+    environment = parse_container_values(inputs.string("environment") or "", "environment")
+    secrets = parse_container_values(inputs.string("secrets") or "", "secrets")
+    exclusive = inputs.boolean("exclusive", default=False)
+    base = None
+    if file := inputs.string("task-definition"):
+        base = load_task_definition_file(Path(env.get("GITHUB_WORKSPACE") or ".") / file)
+    force = inputs.boolean("force-new-deployment", default=False)
+    if not (images or environment or secrets or force or base is not None):
+        raise InputError(
+            "images",
+            "images, environment, secrets, task-definition or "
+            "force-new-deployment: something to deploy",
+            "",
+        )
+    wait_for = inputs.string("wait-for", choices=("completed", "steady-state"))
+    rollback = inputs.string("rollback", choices=("native", "client", "none"))
+    timeout = inputs.duration("timeout", minimum=1)
+    migration_timeout = inputs.duration("migration-timeout", minimum=1)
+    keep = inputs.integer("keep-revisions", minimum=0)
+    request = DeployRequest(
+        cluster=cluster,
+        service=service,
+        images=images,
+        changes=container_changes(
+            environment, secrets, exclusive_environment=exclusive, exclusive_secrets=exclusive
+        ),
+        base_definition=base,
+        dry_run=inputs.boolean("dry-run", default=False),
+        force_new_deployment=force,
+        wait_for="steady-state" if wait_for == "steady-state" else "completed",
+        timeout_s=timeout if timeout is not None else 900.0,
+        rollback="client" if rollback == "client" else "none" if rollback == "none" else "native",
+        migration_command=_migration_command(inputs.string("migration-command")),
+        migration_container=inputs.string("migration-container") or None,
+        migration_timeout_s=migration_timeout if migration_timeout is not None else 600.0,
+        keep_revisions=keep or 0,
+    )
+    return request, read_aws_settings(inputs, env)
+
+
+def ecs_client(session: Any) -> Any:
+    """The ECS client a deploy uses (a seam for the scenario tests: moto's ECS never moves
+    a deployment forward)."""
+    return session.client("ecs")
+
+
+def deploy_clock() -> Clock:
+    """Real time; the scenario tests substitute the double's virtual clock."""
+    return Clock()
+
+
+def render_summary(request: DeployRequest, outcome: DeployOutcome) -> Summary:
+    from slipway.ecs.diff import render_diff_markdown
+
+    icon = "✅" if outcome.ok else "❌"
+    summary = Summary().heading(
+        f"{icon} ECS deploy {request.cluster}/{request.service}: {outcome.result}"
+    )
+    rows = [["previous task definition", f"`{outcome.previous_arn}`"]]
+    if outcome.new_arn:
+        rows.append(["new task definition", f"`{outcome.new_arn}`"])
+    if outcome.deployment_id:
+        rows.append(["deployment", f"`{outcome.deployment_id}`"])
+    if outcome.watch:
+        rows.append(
+            [
+                "watch",
+                f"{outcome.watch.outcome} after {outcome.watch.elapsed:.0f}s, "
+                f"{outcome.watch.polls} polls",
+            ]
+        )
+    summary.table(["", ""], rows)
+    summary.heading("Task definition changes", level=3)
+    summary.raw(render_diff_markdown(outcome.changes))
+    if outcome.explanation_markdown:
+        summary.heading("Why it failed", level=3).raw(outcome.explanation_markdown)
+    elif outcome.explanation:
+        summary.paragraph(outcome.explanation)
+    return summary
+
+
+def run(runner: Runner) -> int:
+    from slipway.aws.session import make_session
+    from slipway.ecs.deploy import run_deploy
+
+    try:
+        request, aws = parse(runner.inputs, runner.env)
+    except ValueError as error:
+        return runner.fail(str(error))
+    session = make_session(aws, runner.env, on_secret=runner.mask)
+    try:
+        with runner.group(f"Deploy {request.cluster}/{request.service}"):
+            outcome = run_deploy(ecs_client(session), request, runner, deploy_clock())
+    except (ValueError, LookupError) as error:  # unknown container, missing service
+        return runner.fail(str(error))
+    runner.set_output("previous-task-definition-arn", outcome.previous_arn)
+    runner.set_output("task-definition-arn", outcome.new_arn or "")
+    runner.set_output("deployment-id", outcome.deployment_id or "")
+    runner.set_output("result", outcome.result)
+    runner.set_output(
+        "diff",
+        [{"path": c.path, "kind": c.kind, "old": c.old, "new": c.new} for c in outcome.changes],
+    )
+    runner.write_summary(render_summary(request, outcome))
+    if outcome.ok:
+        runner.info(f"{outcome.result}: {outcome.new_arn or outcome.previous_arn}")
+        return 0
+    for line in outcome.explanation.splitlines():
+        runner.info(line)
+    return runner.fail(
+        f"deploy {outcome.result}: "
+        + (outcome.explanation.splitlines()[0] if outcome.explanation else "")
+    )

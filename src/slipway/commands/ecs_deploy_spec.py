@@ -1,0 +1,88 @@
+"""The ecs-deploy action's inputs and outputs, declared once."""
+
+from __future__ import annotations
+
+from slipway.commands.common import AWS_INPUTS
+from slipway.gha.spec import ActionSpec, Input, Output
+
+SPEC = ActionSpec(
+    command="ecs-deploy",
+    title="slipway ecs-deploy",
+    description=(
+        "Render a new ECS task definition with new images, show the diff, register it, update "
+        "the service and wait until ECS says the deployment COMPLETED; explain and roll back "
+        "failures."
+    ),
+    icon="upload-cloud",
+    inputs=(
+        Input("cluster", "ECS cluster name or ARN.", required=True),
+        Input("service", "ECS service name or ARN.", required=True),
+        Input(
+            "images",
+            "Container images: name=image, separated by commas or newlines "
+            "(web=<uri>@sha256:…,worker=<uri>@sha256:…). A single image without a name is "
+            "allowed when the task definition has one container.",
+        ),
+        Input(
+            "task-definition",
+            "Task definition JSON file to start from (default: the service's current one).",
+        ),
+        Input(
+            "environment",
+            "Environment variables per container, one per line: container.NAME=value.",
+        ),
+        Input(
+            "secrets",
+            "Secrets per container, one per line: container.NAME=arn:aws:secretsmanager:… or "
+            "an SSM parameter ARN.",
+        ),
+        Input(
+            "exclusive",
+            "Replace each named container's environment and secrets with exactly the given "
+            "ones instead of adding to them.",
+            default="false",
+        ),
+        Input("dry-run", "Stop after showing the diff.", default="false"),
+        Input("force-new-deployment", "Start new tasks even if nothing changed.", default="false"),
+        Input(
+            "wait-for",
+            "`completed`: the deployment's rolloutState is COMPLETED; `steady-state`: also "
+            "no other deployment left and running = desired.",
+            default="completed",
+        ),
+        Input("timeout", "How long to wait for the deployment.", default="15m"),
+        Input(
+            "rollback",
+            "`native`: rely on the deployment circuit breaker; `client`: on failure or timeout "
+            "redeploy the previous task definition and wait for it; `none`.",
+            default="native",
+        ),
+        Input(
+            "migration-command",
+            "Run the new task definition once with this command before deploying (JSON array "
+            "or a shell-style string); the deploy goes ahead only if it exits 0.",
+        ),
+        Input(
+            "migration-container",
+            "Container that runs migration-command (default: the first container in images).",
+        ),
+        Input("migration-timeout", "How long the migration task may take.", default="10m"),
+        Input(
+            "keep-revisions",
+            "After a successful deploy, deregister older revisions of the family beyond this "
+            "many (0 keeps everything).",
+            default="0",
+        ),
+        *AWS_INPUTS,
+    ),
+    outputs=(
+        Output("task-definition-arn", "ARN of the task definition registered and deployed."),
+        Output("previous-task-definition-arn", "ARN the service ran before."),
+        Output("deployment-id", "ID of the ECS deployment started."),
+        Output(
+            "result",
+            "`deployed`, `dry-run`, `failed`, `rolled-back`, `timeout` or `migration-failed`.",
+        ),
+        Output("diff", "JSON list of the task definition changes (path, kind, old, new)."),
+    ),
+)
