@@ -6,4 +6,5 @@ COMMANDS: dict[str, str] = {
     "tf-plan": "slipway.commands.tf_plan",
     "tf-apply-gated": "slipway.commands.tf_apply_gated",
     "ecs-deploy": "slipway.commands.ecs_deploy",
+    "ecr-build-push": "slipway.commands.ecr_build_push",
 }

@@ -1,0 +1,174 @@
+"""ecr-build-push reads every input before anything runs: a bad one fails with one line naming
+it, with no AWS request and no docker command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tests.support import counting_endpoint
+
+from slipway.commands.ecr_build_push import SPEC, parse
+from slipway.gha.inputs import Inputs
+from slipway.gha.spec import DeclaredEnv
+
+REPO = Path(__file__).resolve().parents[3]
+SHA = "0123456789abcdef0123456789abcdef01234567"
+GOOD = {"INPUT_REPOSITORY": "acme/web", "INPUT_AWS_REGION": "us-east-1", "GITHUB_SHA": SHA}
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    work = tmp_path / "ws"
+    (work / "app").mkdir(parents=True)
+    (work / "app" / "Dockerfile").write_text("FROM scratch\n")
+    (work / "token").write_text("secret")
+    return work
+
+
+def run_command(
+    overrides: dict[str, str], endpoint: str, tmp_path: Path, workspace: Path
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    calls = tmp_path / "docker-calls"
+    docker = tmp_path / "docker"
+    docker.write_text(f'#!/bin/sh\necho "$*" >> {calls}\n')
+    docker.chmod(0o755)
+    env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(REPO / "src"),
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(tmp_path / "out"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        "GITHUB_WORKSPACE": str(workspace),
+        "INPUT_CONTEXT": "app",
+        "SLIPWAY_DOCKER": str(docker),
+        **GOOD,
+        **overrides,
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "slipway", "ecr-build-push"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return result, calls
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"INPUT_REPOSITORY": ""}, "input 'repository': expected a value, got nothing"),
+        (
+            {"INPUT_REPOSITORY": "Acme/Web"},
+            "input 'repository': expected a lowercase repository name such as team/web, "
+            "got 'Acme/Web'",
+        ),
+        (
+            {"INPUT_BUILD_ARGS": "PYTHON=3.11\nGREETING"},
+            "input 'build-args': expected key=value pairs, got 'GREETING'",
+        ),
+        (
+            {"INPUT_CONTEXT": "nowhere"},
+            "input 'context': expected an existing directory, got 'nowhere'",
+        ),
+        (
+            {"INPUT_DOCKERFILE": "app/Dockerfile.prod"},
+            "input 'dockerfile': expected an existing Dockerfile, got 'app/Dockerfile.prod'",
+        ),
+        (
+            {"INPUT_TAGS": "ok,-bad"},
+            "input 'tags': expected Docker tags of 1 to 128 letters, digits, '_', '.' or '-' "
+            "that do not start with '.' or '-', got '-bad'",
+        ),
+        (
+            {"INPUT_LIFECYCLE_POLICY": '{"rules": [}'},
+            "input 'lifecycle-policy': expected valid JSON",
+        ),
+        ({"GITHUB_SHA": "abc"}, "input 'sha': expected a full 40-character commit SHA, got 'abc'"),
+        (
+            {"INPUT_SECRETS": "pip=nofile"},
+            "input 'secrets': expected id=path lines naming existing files, got 'pip=nofile'",
+        ),
+        (
+            {"INPUT_SCAN_GATE": "SEVERE"},
+            "input 'scan-gate': expected one of none, CRITICAL, HIGH, MEDIUM, LOW, got 'SEVERE'",
+        ),
+        (
+            {"INPUT_ENCRYPTION": "AES256", "INPUT_KMS_KEY": "alias/x"},
+            "input 'kms-key': expected no value unless encryption is KMS, got 'alias/x'",
+        ),
+        (
+            {"INPUT_IMAGE_TAG_MUTABILITY": "sometimes"},
+            "input 'image-tag-mutability': expected one of IMMUTABLE, MUTABLE, got 'sometimes'",
+        ),
+        (
+            {"INPUT_REGISTRY_ACCOUNT_ID": "12345"},
+            "input 'registry-account-id': expected a 12-digit AWS account id, got '12345'",
+        ),
+        (
+            {"INPUT_REGISTRY": "http://127.0.0.1:5000"},
+            "input 'registry': expected a registry host[:port], got 'http://127.0.0.1:5000'",
+        ),
+        (
+            {"INPUT_PUSH_RETRIES": "-1"},
+            "input 'push-retries': expected an integer from 0 to 10, got '-1'",
+        ),
+        ({"INPUT_SCAN_TIMEOUT": "soon"}, "input 'scan-timeout': expected a duration"),
+        ({"INPUT_CACHE_TO": "type=gha"}, "input 'cache-to': expected type=inline"),
+        ({"INPUT_AWS_REGION": "us-east-9"}, "input 'aws-region': unknown region 'us-east-9'"),
+    ],
+)
+def test_bad_input_fails_before_anything_runs(
+    overrides: dict[str, str], message: str, tmp_path: Path, workspace: Path
+) -> None:
+    with counting_endpoint() as endpoint:
+        result, calls = run_command(overrides, endpoint.url, tmp_path, workspace)
+    assert result.returncode == 1, result.stdout + result.stderr
+    errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert len(errors) == 1, result.stdout
+    assert message in errors[0]
+    assert endpoint.requests == []
+    assert not calls.exists()
+    assert "Traceback" not in result.stderr
+
+
+def test_parse_builds_the_request(workspace: Path) -> None:
+    env = {
+        **GOOD,
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_REF": "refs/tags/v1.4.2",
+        "GITHUB_REPOSITORY": "acme/web",
+        "GITHUB_SERVER_URL": "https://github.com",
+        "INPUT_CONTEXT": "app",
+        "INPUT_BUILD_ARGS": "A=1\nB=x=y",
+        "INPUT_SECRETS": "pip=token",
+        "INPUT_LABELS": "team=web",
+        "INPUT_LATEST": "true",
+        "INPUT_TAGS": "stable",
+        "INPUT_SCAN_GATE": "high",
+        "INPUT_CVE_ALLOWLIST": "CVE-2023-1, CVE-2023-2",
+        "INPUT_REGISTRY": "127.0.0.1:5000",
+    }
+    request = parse(Inputs(DeclaredEnv(SPEC, env)), env)
+    assert request.tags == (SHA, SHA[:7], "1.4.2", "1.4", "1", "latest", "stable")
+    assert request.build.context == workspace / "app"
+    assert request.build.build_args == {"A": "1", "B": "x=y"}
+    assert [s.id for s in request.build.secrets] == ["pip"]
+    assert request.build.labels["org.opencontainers.image.source"] == "https://github.com/acme/web"
+    assert request.build.labels["org.opencontainers.image.revision"] == SHA
+    assert request.build.labels["team"] == "web"
+    assert request.scan_gate == "HIGH"
+    assert request.cve_allowlist == ("CVE-2023-1", "CVE-2023-2")
+    assert request.registry == "127.0.0.1:5000"
+    assert request.repository.tag_mutability == "IMMUTABLE"
+    assert request.repository.scan_on_push is True
+    assert request.push_retries == 3
+    assert request.scan_timeout_s == 600.0
