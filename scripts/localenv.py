@@ -369,7 +369,23 @@ def stop_docker(directory: Path | None = None) -> bool:
     directory = directory or state_dir()
     stopped = _stop_service("dockerd", docker_dir(directory), timeout=30.0)
     _delete_bridge(directory)
+    _unmount_below(docker_dir(directory))
     return stopped
+
+
+def _unmount_below(root: Path) -> None:
+    """dockerd bind-mounts its data-root onto itself and leaves the mount behind when it
+    exits; without this the state directory cannot be deleted ("device or resource busy")."""
+    try:
+        lines = Path("/proc/self/mounts").read_text().splitlines()
+    except OSError:
+        return
+    prefix = str(root.resolve())
+    points = [line.split()[1] for line in lines if len(line.split()) > 1]
+    for point in sorted(
+        (p for p in points if p == prefix or p.startswith(prefix + "/")), key=len, reverse=True
+    ):
+        subprocess.run(["umount", "-l", point], check=False, capture_output=True)
 
 
 def _stop_service(name: str, directory: Path, *, timeout: float) -> bool:
