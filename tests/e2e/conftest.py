@@ -3,7 +3,12 @@ progressor in front of it (moto's ECS never moves a deployment forward)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import os
+import subprocess
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -56,3 +61,73 @@ def ecs(aws: str) -> Any:
 def progressor(aws: str) -> Iterator[EcsProgressor]:
     with EcsProgressor(aws) as server:
         yield server
+
+
+REPO = Path(__file__).resolve().parents[2]
+ACT = REPO / ".venv" / "bin" / "act"
+WORKFLOWS = REPO / "tests" / "e2e" / "workflows"
+EMULATOR_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_REGION": "us-east-1",
+}
+
+
+@dataclass
+class ActRun:
+    returncode: int
+    log: str
+    result: dict[str, str]  # what the workflow's last step wrote to $RESULT_FILE
+
+
+def run_workflow(
+    workflow: str,
+    tmp_path: Path,
+    env: Mapping[str, str],
+    *,
+    event: str = "workflow_dispatch",
+    payload: Mapping[str, Any] | None = None,
+    secrets: Mapping[str, str] | None = None,
+    on_line: Callable[[str], None] | None = None,
+) -> ActRun:
+    """Run one of tests/e2e/workflows with act on this host, the way the repository's own
+    jobs run: the environment through an env file, the job's results through RESULT_FILE."""
+    result_file = tmp_path / "result.json"
+    env_file = tmp_path / "act.env"
+    env_file.write_text(
+        "".join(f"{k}={v}\n" for k, v in {**env, "RESULT_FILE": str(result_file)}.items())
+    )
+    command = [
+        str(ACT),
+        event,
+        "-W",
+        str(WORKFLOWS / workflow),
+        "-P",
+        "ubuntu-latest=-self-hosted",
+        "--env-file",
+        str(env_file),
+        "--action-offline-mode",
+    ]
+    if payload is not None:
+        event_file = tmp_path / "event.json"
+        event_file.write_text(json.dumps(payload))
+        command += ["-e", str(event_file)]
+    for name, value in (secrets or {}).items():
+        command += ["-s", f"{name}={value}"]
+    process = subprocess.Popen(
+        command,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+    )
+    lines: list[str] = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line)
+        if on_line:
+            on_line(line)
+    returncode = process.wait(timeout=600)
+    result = json.loads(result_file.read_text()) if result_file.exists() else {}
+    return ActRun(returncode, "".join(lines), result)

@@ -4,21 +4,15 @@ which adds the deployment progress moto lacks and forwards everything else to mo
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.e2e.conftest import CLUSTER, SERVICE
+from tests.e2e.conftest import CLUSTER, EMULATOR_CREDENTIALS, SERVICE, run_workflow
 from tests.fakes.ecs_progressor import CIRCUIT_BREAKER_REASON, EcsProgressor
 
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parents[2]
-ACT = REPO / ".venv" / "bin" / "act"
-WORKFLOW = REPO / "tests" / "e2e" / "workflows" / "ecs-deploy.yml"
 IMAGE = (
     "123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:"
     "4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945"
@@ -26,47 +20,17 @@ IMAGE = (
 
 
 def run_act(aws: str, progressor: EcsProgressor, tmp_path: Path) -> tuple[dict[str, str], str]:
-    result_file = tmp_path / "result.json"
-    env_file = tmp_path / "act.env"
-    env_file.write_text(
-        "\n".join(
-            f"{k}={v}"
-            for k, v in {
-                "AWS_ENDPOINT_URL": aws,
-                "AWS_ENDPOINT_URL_ECS": progressor.url,
-                "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing",
-                "AWS_REGION": "us-east-1",
-                "ECS_CLUSTER": CLUSTER,
-                "ECS_SERVICE": SERVICE,
-                "IMAGE": IMAGE,
-                "RESULT_FILE": str(result_file),
-            }.items()
-        )
-        + "\n"
-    )
-    process = subprocess.run(
-        [
-            str(ACT),
-            "workflow_dispatch",
-            "-W",
-            str(WORKFLOW),
-            "-P",
-            "ubuntu-latest=-self-hosted",
-            "--env-file",
-            str(env_file),
-            "--action-offline-mode",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
-    )
-    log = process.stdout + process.stderr
-    assert process.returncode == 0, log  # continue-on-error: the job goes on to record
-    return json.loads(result_file.read_text()), log
+    env = {
+        "AWS_ENDPOINT_URL": aws,
+        "AWS_ENDPOINT_URL_ECS": progressor.url,
+        **EMULATOR_CREDENTIALS,
+        "ECS_CLUSTER": CLUSTER,
+        "ECS_SERVICE": SERVICE,
+        "IMAGE": IMAGE,
+    }
+    run = run_workflow("ecs-deploy.yml", tmp_path, env)
+    assert run.returncode == 0, run.log  # continue-on-error: the job goes on to record
+    return run.result, run.log
 
 
 def test_deploy_waits_for_the_completed_rollout(

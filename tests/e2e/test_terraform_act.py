@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from tests.e2e.conftest import EMULATOR_CREDENTIALS, run_workflow
 from tests.fakes.github_api import FakeGitHub
 
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
-ACT = REPO / ".venv" / "bin" / "act"
-WORKFLOW = REPO / "tests" / "e2e" / "workflows" / "terraform.yml"
 RUN_ID = 4242
 
 
@@ -58,56 +56,27 @@ def run_act(aws: str, github: FakeGitHub, tmp_path: Path, pr: int) -> tuple[dict
         )
         + "\n"
     )
-    event = tmp_path / "event.json"
-    event.write_text(json.dumps({"pull_request": {"number": pr, "head": {"ref": "grow"}}}))
-    result_file = tmp_path / "result.json"
-    env_file = tmp_path / "act.env"
-    env_file.write_text(
-        "\n".join(
-            f"{k}={v}"
-            for k, v in {
-                "AWS_ENDPOINT_URL": aws,
-                "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing",
-                "AWS_REGION": "us-east-1",
-                "GITHUB_API_URL": github.url,
-                "GITHUB_REPOSITORY": "acme/infra",
-                "GITHUB_RUN_ID": str(RUN_ID),
-                "PATH": f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}",
-                "TF_CLI_CONFIG_FILE": "/dev/null",
-                "BACKEND_FILE": str(backend),
-                "PLAN_BUCKET": "plans",
-                "RESULT_FILE": str(result_file),
-            }.items()
-        )
-        + "\n"
+    env = {
+        "AWS_ENDPOINT_URL": aws,
+        **EMULATOR_CREDENTIALS,
+        "GITHUB_API_URL": github.url,
+        "GITHUB_REPOSITORY": "acme/infra",
+        "GITHUB_RUN_ID": str(RUN_ID),
+        "PATH": f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}",
+        "TF_CLI_CONFIG_FILE": "/dev/null",
+        "BACKEND_FILE": str(backend),
+        "PLAN_BUCKET": "plans",
+    }
+    run = run_workflow(
+        "terraform.yml",
+        tmp_path,
+        env,
+        event="pull_request",
+        payload={"pull_request": {"number": pr, "head": {"ref": "grow"}}},
+        secrets={"GITHUB_TOKEN": "act-token"},
     )
-    process = subprocess.run(
-        [
-            str(ACT),
-            "pull_request",
-            "-W",
-            str(WORKFLOW),
-            "-e",
-            str(event),
-            "-P",
-            "ubuntu-latest=-self-hosted",
-            "--env-file",
-            str(env_file),
-            "-s",
-            "GITHUB_TOKEN=act-token",
-            "--action-offline-mode",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
-    )
-    log = process.stdout + process.stderr
-    assert process.returncode == 0, log
-    return json.loads(result_file.read_text()), log
+    assert run.returncode == 0, run.log
+    return run.result, run.log
 
 
 def state(s3: Any) -> dict[str, Any]:
