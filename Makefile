@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo demo-down test lint typecheck unit integration e2e dev actions bench clean
+.PHONY: demo demo-down test lint typecheck unit integration e2e modules dev actions docs bench clean
 
 dev:
 	@scripts/dev-env
@@ -21,6 +21,7 @@ lint: dev
 	$(VENV)/bin/ruff check src tests scripts
 	$(VENV)/bin/ruff format --check src tests scripts
 	$(PY) scripts/generate-actions --check
+	$(PY) scripts/generate-module-docs --check
 	$(VENV)/bin/actionlint tests/e2e/workflows/*.yml .github/workflows/*.yml
 
 typecheck: dev
@@ -37,6 +38,12 @@ e2e: dev
 
 actions: dev
 	$(PY) scripts/generate-actions
+
+docs: dev
+	$(PY) scripts/generate-module-docs
+
+modules: dev
+	$(VENV)/bin/pytest tests/terraform
 
 bench: dev
 	$(PY) scripts/bench_bootstrap.py

@@ -1,0 +1,177 @@
+locals {
+  https_enabled = var.certificate_arn != null
+
+  # Egress goes to the target security groups when given, else to the VPC CIDR.
+  egress_to_security_groups = length(var.target_security_group_ids) > 0
+
+  # Ports the load balancer must reach on its targets: the traffic port and, when it differs,
+  # the health check port.
+  health_check_port = var.health_check.port == "traffic-port" ? var.target_port : tonumber(var.health_check.port)
+  target_ports      = toset(distinct([var.target_port, local.health_check_port]))
+
+  egress_rules = local.egress_to_security_groups ? {
+    for pair in setproduct(keys(var.target_security_group_ids), local.target_ports) :
+    "${pair[0]}-${pair[1]}" => { security_group_id = var.target_security_group_ids[pair[0]], cidr_ipv4 = null, port = pair[1] }
+    } : {
+    for port in local.target_ports :
+    "vpc-${port}" => { security_group_id = null, cidr_ipv4 = var.vpc_cidr_block, port = port }
+  }
+}
+
+################################################################################
+# Security group
+################################################################################
+
+resource "aws_security_group" "this" {
+  name_prefix = "${var.name}-alb-"
+  description = "Load balancer ${var.name}: HTTP(S) in from the allowed CIDRs, out to its targets only"
+  vpc_id      = var.vpc_id
+
+  tags = merge(var.tags, { Name = "${var.name}-alb" })
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "https" {
+  for_each = local.https_enabled ? toset(var.https_ingress_cidr_blocks) : toset([])
+
+  security_group_id = aws_security_group.this.id
+  description       = "HTTPS from ${each.value}"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = each.value
+
+  tags = merge(var.tags, { Name = "${var.name}-alb-https" })
+}
+
+resource "aws_vpc_security_group_ingress_rule" "http" {
+  for_each = var.create_http_listener ? toset(var.http_ingress_cidr_blocks) : toset([])
+
+  security_group_id = aws_security_group.this.id
+  description       = local.https_enabled ? "HTTP (redirect to HTTPS) from ${each.value}" : "HTTP from ${each.value}"
+  ip_protocol       = "tcp"
+  from_port         = 80
+  to_port           = 80
+  cidr_ipv4         = each.value
+
+  tags = merge(var.tags, { Name = "${var.name}-alb-http" })
+}
+
+resource "aws_vpc_security_group_egress_rule" "targets" {
+  for_each = local.egress_rules
+
+  security_group_id            = aws_security_group.this.id
+  description                  = "To targets on port ${each.value.port}"
+  ip_protocol                  = "tcp"
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+  cidr_ipv4                    = each.value.cidr_ipv4
+  referenced_security_group_id = each.value.security_group_id
+
+  tags = merge(var.tags, { Name = "${var.name}-alb-targets" })
+}
+
+################################################################################
+# Load balancer
+################################################################################
+
+resource "aws_lb" "this" {
+  name               = var.name
+  load_balancer_type = "application"
+  internal           = var.internal
+  security_groups    = [aws_security_group.this.id]
+  subnets            = var.subnet_ids
+  ip_address_type    = "ipv4"
+
+  drop_invalid_header_fields = true
+  enable_deletion_protection = var.enable_deletion_protection
+  desync_mitigation_mode     = var.desync_mitigation_mode
+  idle_timeout               = var.idle_timeout
+  enable_http2               = true
+
+  dynamic "access_logs" {
+    for_each = var.access_logs == null ? [] : [var.access_logs]
+
+    content {
+      enabled = true
+      bucket  = access_logs.value.bucket
+      prefix  = access_logs.value.prefix
+    }
+  }
+
+  tags = merge(var.tags, { Name = var.name })
+}
+
+resource "aws_lb_target_group" "this" {
+  name                 = coalesce(var.target_group_name, var.name)
+  target_type          = "ip"
+  vpc_id               = var.vpc_id
+  port                 = var.target_port
+  protocol             = var.target_protocol
+  deregistration_delay = var.deregistration_delay
+
+  health_check {
+    enabled             = true
+    path                = var.health_check.path
+    port                = var.health_check.port
+    protocol            = var.target_protocol
+    matcher             = var.health_check.matcher
+    interval            = var.health_check.interval
+    timeout             = var.health_check.timeout
+    healthy_threshold   = var.health_check.healthy_threshold
+    unhealthy_threshold = var.health_check.unhealthy_threshold
+  }
+
+  tags = merge(var.tags, { Name = coalesce(var.target_group_name, var.name) })
+}
+
+################################################################################
+# Listeners
+################################################################################
+
+resource "aws_lb_listener" "https" {
+  count = local.https_enabled ? 1 : 0
+
+  load_balancer_arn = aws_lb.this.arn
+  port              = 443
+  protocol          = "HTTPS"
+  ssl_policy        = var.ssl_policy
+  certificate_arn   = var.certificate_arn
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.this.arn
+  }
+
+  tags = merge(var.tags, { Name = "${var.name}-https" })
+}
+
+# With a certificate: redirect every HTTP request to HTTPS. Without one (development only):
+# forward plain HTTP to the target group.
+resource "aws_lb_listener" "http" {
+  count = var.create_http_listener ? 1 : 0
+
+  load_balancer_arn = aws_lb.this.arn
+  port              = 80
+  protocol          = "HTTP"
+
+  default_action {
+    type             = local.https_enabled ? "redirect" : "forward"
+    target_group_arn = local.https_enabled ? null : aws_lb_target_group.this.arn
+
+    dynamic "redirect" {
+      for_each = local.https_enabled ? [1] : []
+
+      content {
+        protocol    = "HTTPS"
+        port        = "443"
+        status_code = "HTTP_301"
+      }
+    }
+  }
+
+  tags = merge(var.tags, { Name = "${var.name}-http" })
+}
