@@ -24,7 +24,14 @@ locals {
   ])
   ssm_parameter_arns = distinct([for v in local.all_secret_values : v if can(regex(local.ssm_pattern, v))])
 
-  create_execution_policy = length(local.secretsmanager_arns) + length(local.ssm_parameter_arns) + length(var.secrets_kms_key_arns) > 0
+  # Decided from how many secrets the containers declare (map sizes are known at plan time)
+  # even when their ARNs are not, as for a database secret created in the same apply:
+  # matching or de-duplicating the ARNs here would leave the count unknown and make a new
+  # environment impossible to plan.
+  create_execution_policy = (
+    length(var.container.secrets) + length(flatten([for s in values(var.sidecars) : keys(s.secrets)]))
+    + length(var.secrets_kms_key_arns) > 0
+  )
 
   log_configuration = {
     for name in concat([var.container.name], keys(var.sidecars)) : name => {

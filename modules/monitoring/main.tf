@@ -82,7 +82,14 @@ locals {
       treat_missing_data  = "notBreaching" # no requests, no latency to judge
     }
     "alb-unhealthy-hosts" = {
-      enabled             = local.alb_enabled && try(var.alb.enable_unhealthy_hosts_alarm, false) && try(var.alb.target_group_arn_suffix, null) != null
+      # An explicit true/false decides without looking at the target group suffix, which is
+      # unknown until apply when the ALB is created in the same run; null means "when a
+      # target group is given" (fine when it already exists).
+      enabled = local.alb_enabled && (
+        try(var.alb.enable_unhealthy_hosts_alarm, null) != null
+        ? var.alb.enable_unhealthy_hosts_alarm
+        : try(var.alb.target_group_arn_suffix, null) != null
+      )
       deployment          = true
       title               = "Unhealthy targets"
       description         = "More than ${try(var.alb.unhealthy_hosts_threshold, 0)} targets of the target group failed health checks."

@@ -73,7 +73,9 @@ variable "alb" {
   description = <<-EOT
     Application Load Balancer alarms; null creates none. `load_balancer_arn_suffix` is the ALB's `arn_suffix` (app/<name>/<id>).
     With `target_group_arn_suffix` (targetgroup/<name>/<id>) the target 5XX and latency alarms are scoped to that
-    target group and the unhealthy-hosts alarm is created. Thresholds: 5XX counts per minute, latency in seconds.
+    target group and the unhealthy-hosts alarm is created. Set `enable_unhealthy_hosts_alarm` explicitly when the
+    target group is created in the same apply (its suffix is unknown until then). Thresholds: 5XX counts per
+    minute, latency in seconds.
   EOT
   type = object({
     load_balancer_arn_suffix     = string
@@ -84,10 +86,15 @@ variable "alb" {
     enable_latency_alarm         = optional(bool, true)
     latency_statistic            = optional(string, "p95")
     latency_threshold_seconds    = optional(number, 1)
-    enable_unhealthy_hosts_alarm = optional(bool, true)
+    enable_unhealthy_hosts_alarm = optional(bool)
     unhealthy_hosts_threshold    = optional(number, 0)
   })
   default = null
+
+  validation {
+    condition     = var.alb == null ? true : (var.alb.enable_unhealthy_hosts_alarm == true ? var.alb.target_group_arn_suffix != null : true)
+    error_message = "alb.enable_unhealthy_hosts_alarm = true needs alb.target_group_arn_suffix: the alarm watches a target group."
+  }
 
   validation {
     condition     = var.alb == null ? true : can(regex("^app/[^/]+/[0-9a-f]+$", var.alb.load_balancer_arn_suffix)) && (var.alb.target_group_arn_suffix == null ? true : can(regex("^targetgroup/[^/]+/[0-9a-f]+$", var.alb.target_group_arn_suffix)))

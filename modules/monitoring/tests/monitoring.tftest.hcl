@@ -469,3 +469,16 @@ run "invalid_rds_thresholds" {
 
   expect_failures = [var.rds]
 }
+
+run "unhealthy_hosts_alarm_needs_a_target_group" {
+  command = plan
+
+  variables {
+    alb = {
+      load_balancer_arn_suffix     = "app/shop/0123456789abcdef"
+      enable_unhealthy_hosts_alarm = true
+    }
+  }
+
+  expect_failures = [var.alb]
+}
