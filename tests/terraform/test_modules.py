@@ -18,6 +18,7 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 MODULES = sorted(p.parent for p in (REPO / "modules").glob("*/versions.tf"))
+EXAMPLES = sorted(p.parent for p in (REPO / "examples").glob("*/versions.tf"))
 
 
 @pytest.fixture(scope="session")
@@ -47,18 +48,25 @@ def terraform(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Com
     )
 
 
-def test_there_are_modules_to_check() -> None:
-    assert len(MODULES) >= 1
+def test_there_are_modules_and_examples_to_check() -> None:
+    assert len(MODULES) == 10
+    assert [e.name for e in EXAMPLES] == ["complete"]
 
 
-@pytest.mark.parametrize("module", MODULES, ids=[m.name for m in MODULES])
+@pytest.mark.parametrize(
+    "module", MODULES + EXAMPLES, ids=[str(m.relative_to(REPO)) for m in MODULES + EXAMPLES]
+)
 def test_module_passes_fmt_validate_and_its_tests(
     module: Path, tf_env: dict[str, str], tmp_path: Path
 ) -> None:
     fmt = terraform(["fmt", "-check", "-recursive", "-diff"], module, tf_env)
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
-    work = tmp_path / module.name  # keep .terraform and lock files out of the source tree
-    shutil.copytree(module, work, ignore=shutil.ignore_patterns(".terraform*"))
+    # Work on a copy (keeping .terraform and lock files out of the source tree) laid out like
+    # the repository, so examples' relative module sources resolve.
+    ignore = shutil.ignore_patterns(".terraform*")
+    shutil.copytree(REPO / "modules", tmp_path / "modules", ignore=ignore, dirs_exist_ok=True)
+    work = tmp_path / module.relative_to(REPO)
+    shutil.copytree(module, work, ignore=ignore, dirs_exist_ok=True)
     init = terraform(["init", "-backend=false", "-input=false", "-no-color"], work, tf_env)
     assert init.returncode == 0, init.stdout + init.stderr
     validate = terraform(["validate", "-json"], work, tf_env)
