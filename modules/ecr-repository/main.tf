@@ -1,6 +1,8 @@
 data "aws_partition" "current" {}
 
 resource "aws_ecr_repository" "this" {
+  # checkov:skip=CKV_AWS_136:Images are always encrypted at rest (AES256 by default); encryption = "KMS"
+  # with kms_key_arn selects a customer managed key where policy requires one.
   name                 = var.name
   image_tag_mutability = var.image_tag_mutability
   force_delete         = var.force_delete

@@ -173,6 +173,8 @@ data "aws_caller_identity" "current" {
 }
 
 resource "aws_cloudwatch_log_group" "flow_log" {
+  # checkov:skip=CKV_AWS_338:Retention is an input (flow_log_retention_in_days); the default favours cost,
+  # and regulated environments set 365 or more.
   count = var.enable_flow_log ? 1 : 0
 
   name              = "/aws/vpc-flow-logs/${var.name}"
