@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from slipway.gha.inputs import InputError
+from slipway.images.reference import DIGEST, MAX_NAME_LENGTH, REGISTRY, REPOSITORY, TAG
 
 # The key of an image given without ``name=``: the only container of the task definition.
 ANY_CONTAINER = "*"
@@ -18,13 +19,6 @@ ANY_CONTAINER = "*"
 CONTAINER_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 _CONTAINER_EXPECTED = "a container name of 1 to 255 letters, digits, '-' or '_' before '='"
 
-_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_REGISTRY = re.compile(rf"(?:{_HOST_LABEL}(?:\.{_HOST_LABEL})*|\[[0-9A-Fa-f:.]+\])(?::[0-9]+)?")
-_REPOSITORY = re.compile(rf"{_COMPONENT}(?:/{_COMPONENT})*")
-_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
-_MAX_NAME = 255
 
 _IMAGE_EXAMPLE = (
     "an image reference such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.2.3 "
@@ -47,7 +41,7 @@ def image_problem(reference: str) -> str | None:
     if not reference or any(ch.isspace() for ch in reference):
         return _IMAGE_EXAMPLE + " (no spaces)"
     name, at, digest = reference.partition("@")
-    if at and not _DIGEST.fullmatch(digest):
+    if at and not DIGEST.fullmatch(digest):
         return "a digest written sha256:<64 lowercase hex digits> after '@'"
     # A ':' after the last '/' starts the tag; one before it belongs to a registry port.
     slash = name.rfind("/")
@@ -55,15 +49,15 @@ def image_problem(reference: str) -> str | None:
     tag = None
     if colon > slash:
         name, tag = name[:colon], name[colon + 1 :]
-        if not _TAG.fullmatch(tag):
+        if not TAG.fullmatch(tag):
             return "a tag of up to 128 letters, digits, '_', '.' or '-' (not starting with those)"
     registry, repository = _split_registry(name)
-    if registry is not None and not _REGISTRY.fullmatch(registry):
+    if registry is not None and not REGISTRY.fullmatch(registry):
         return "a registry host such as 123456789012.dkr.ecr.us-east-1.amazonaws.com"
-    if not _REPOSITORY.fullmatch(repository):
+    if not REPOSITORY.fullmatch(repository):
         return "a repository path of lowercase letters, digits and separators ('.', '_', '-')"
-    if len(name) > _MAX_NAME:
-        return f"an image name of at most {_MAX_NAME} characters"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"an image name of at most {MAX_NAME_LENGTH} characters"
     return None
 
 
