@@ -26,6 +26,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +73,42 @@ def _files(directory: Path, name: str) -> tuple[Path, Path, Path]:
     return directory / f"{name}.pid", directory / f"{name}.endpoint", directory / f"{name}.log"
 
 
+def _launch(
+    directory: Path,
+    name: str,
+    command: list[str],
+    endpoint: str,
+    healthy: Callable[[], bool],
+    *,
+    timeout: float,
+    on_failure: Callable[[], object],
+    what: str,
+) -> Service:
+    """Start ``command`` detached with its pid, endpoint and log under ``directory``, and wait
+    until ``healthy()``; on failure call ``on_failure`` and exit with the log's tail."""
+    pid_file, endpoint_file, log_file = _files(directory, name)
+    with log_file.open("ab") as log:
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # survives the shell that started it, like a daemon
+        )
+    pid_file.write_text(f"{process.pid}\n")
+    endpoint_file.write_text(f"{endpoint}\n")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        if healthy():
+            return Service(name, endpoint, process.pid)
+        time.sleep(0.1)
+    on_failure()
+    tail = log_file.read_text(errors="replace")[-3000:]
+    raise SystemExit(f"{what} did not become healthy on {endpoint}:\n{tail}")
+
+
 def running(name: str, directory: Path | None = None) -> Service | None:
     """The service recorded in the state directory, if its process is alive."""
     pid_file, endpoint_file, _ = _files(directory or state_dir(), name)
@@ -98,29 +135,18 @@ def start_emulator(directory: Path | None = None) -> Service:
         moto = REPO / ".venv" / "bin" / "moto_server"
     if not moto.exists():
         raise SystemExit("moto_server not found: run scripts/dev-env first")
-    pid_file, endpoint_file, log_file = _files(directory, "emulator")
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
-    with log_file.open("ab") as log:
-        process = subprocess.Popen(
-            [str(moto), "-H", "127.0.0.1", "-p", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # survives the shell that started it, like a daemon
-        )
-    pid_file.write_text(f"{process.pid}\n")
-    endpoint_file.write_text(f"{endpoint}\n")
-    deadline = time.monotonic() + HEALTH_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        if _healthy(endpoint + "/moto-api/data.json"):
-            return Service("emulator", endpoint, process.pid)
-        time.sleep(0.1)
-    stop("emulator", directory)
-    tail = log_file.read_text(errors="replace")[-2000:]
-    raise SystemExit(f"the AWS emulator did not become healthy on {endpoint}:\n{tail}")
+    return _launch(
+        directory,
+        "emulator",
+        [str(moto), "-H", "127.0.0.1", "-p", str(port)],
+        endpoint,
+        lambda: _healthy(endpoint + "/moto-api/data.json"),
+        timeout=HEALTH_TIMEOUT_S,
+        on_failure=lambda: stop("emulator", directory),
+        what="the AWS emulator",
+    )
 
 
 def stop(name: str, directory: Path | None = None) -> bool:
@@ -299,8 +325,7 @@ def start_docker(directory: Path | None = None) -> Service:
     dockerd = shutil.which("dockerd")
     if not dockerd:
         raise SystemExit("dockerd not found: run scripts/docker-env install first")
-    pid_file, endpoint_file, log_file = _files(state, "dockerd")
-    pid_file.unlink(missing_ok=True)
+    _files(state, "dockerd")[0].unlink(missing_ok=True)
     socket_path = state / "docker.sock"
     if len(str(socket_path)) > _UNIX_PATH_MAX:
         raise SystemExit(f"docker socket path too long for a unix socket: {socket_path}")
@@ -334,26 +359,16 @@ def start_docker(directory: Path | None = None) -> Service:
         "--config-file",
         str(_docker_config(state)),
     ]
-    with log_file.open("ab") as log:
-        process = subprocess.Popen(
-            command,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    pid_file.write_text(f"{process.pid}\n")
-    endpoint_file.write_text(f"{endpoint}\n")
-    deadline = time.monotonic() + DOCKER_HEALTH_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        if _docker_healthy(endpoint):
-            return Service("dockerd", endpoint, process.pid)
-        time.sleep(0.1)
-    stop_docker(directory)
-    tail = log_file.read_text(errors="replace")[-3000:]
-    raise SystemExit(f"dockerd did not become healthy on {endpoint}:\n{tail}")
+    return _launch(
+        state,
+        "dockerd",
+        command,
+        endpoint,
+        lambda: _docker_healthy(endpoint),
+        timeout=DOCKER_HEALTH_TIMEOUT_S,
+        on_failure=lambda: stop_docker(directory),
+        what="dockerd",
+    )
 
 
 def _docker_config(state: Path) -> Path:
@@ -430,7 +445,6 @@ def start_registry(directory: Path | None = None) -> Service:
     registry = shutil.which("docker-registry") or "/usr/bin/docker-registry"
     if not Path(registry).exists():
         raise SystemExit("docker-registry not found: run scripts/docker-env install first")
-    pid_file, endpoint_file, log_file = _files(state, "registry")
     port = free_port()
     address = f"127.0.0.1:{port}"
     config = state / "registry.yml"
@@ -452,26 +466,16 @@ def start_registry(directory: Path | None = None) -> Service:
         "  headers:\n"
         "    X-Content-Type-Options: [nosniff]\n"
     )
-    with log_file.open("ab") as log:
-        process = subprocess.Popen(
-            [registry, "serve", str(config)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    pid_file.write_text(f"{process.pid}\n")
-    endpoint_file.write_text(f"{address}\n")
-    deadline = time.monotonic() + HEALTH_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        if _registry_healthy(address):
-            return Service("registry", address, process.pid)
-        time.sleep(0.1)
-    stop_registry(directory)
-    tail = log_file.read_text(errors="replace")[-2000:]
-    raise SystemExit(f"the registry did not become healthy on {address}:\n{tail}")
+    return _launch(
+        state,
+        "registry",
+        [registry, "serve", str(config)],
+        address,
+        lambda: _registry_healthy(address),
+        timeout=HEALTH_TIMEOUT_S,
+        on_failure=lambda: stop_registry(directory),
+        what="the registry",
+    )
 
 
 def stop_registry(directory: Path | None = None) -> bool:
