@@ -22,44 +22,33 @@ resource "aws_appautoscaling_target" "this" {
 # Target tracking (AWS creates and owns the TargetTracking-* alarms behind these)
 ################################################################################
 
-resource "aws_appautoscaling_policy" "cpu" {
-  count = var.enable_cpu_target_tracking ? 1 : 0
-
-  name               = "${local.name}-cpu-target-tracking"
-  policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.this.service_namespace
-  scalable_dimension = aws_appautoscaling_target.this.scalable_dimension
-  resource_id        = aws_appautoscaling_target.this.resource_id
-
-  target_tracking_scaling_policy_configuration {
-    target_value       = var.cpu_target_value
-    scale_in_cooldown  = var.scale_in_cooldown
-    scale_out_cooldown = var.scale_out_cooldown
-    disable_scale_in   = var.disable_scale_in
-
-    predefined_metric_specification {
-      predefined_metric_type = "ECSServiceAverageCPUUtilization"
-    }
+locals {
+  # One target-tracking policy per enabled metric, keyed by a stable name.
+  target_tracking = {
+    for key, policy in {
+      cpu    = { enabled = var.enable_cpu_target_tracking, target = var.cpu_target_value, metric = "ECSServiceAverageCPUUtilization" }
+      memory = { enabled = var.enable_memory_target_tracking, target = var.memory_target_value, metric = "ECSServiceAverageMemoryUtilization" }
+    } : key => policy if policy.enabled
   }
 }
 
-resource "aws_appautoscaling_policy" "memory" {
-  count = var.enable_memory_target_tracking ? 1 : 0
+resource "aws_appautoscaling_policy" "target_tracking" {
+  for_each = local.target_tracking
 
-  name               = "${local.name}-memory-target-tracking"
+  name               = "${local.name}-${each.key}-target-tracking"
   policy_type        = "TargetTrackingScaling"
   service_namespace  = aws_appautoscaling_target.this.service_namespace
   scalable_dimension = aws_appautoscaling_target.this.scalable_dimension
   resource_id        = aws_appautoscaling_target.this.resource_id
 
   target_tracking_scaling_policy_configuration {
-    target_value       = var.memory_target_value
+    target_value       = each.value.target
     scale_in_cooldown  = var.scale_in_cooldown
     scale_out_cooldown = var.scale_out_cooldown
     disable_scale_in   = var.disable_scale_in
 
     predefined_metric_specification {
-      predefined_metric_type = "ECSServiceAverageMemoryUtilization"
+      predefined_metric_type = each.value.metric
     }
   }
 }

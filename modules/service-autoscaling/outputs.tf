@@ -15,12 +15,12 @@ output "max_capacity" {
 
 output "cpu_policy_arn" {
   description = "ARN of the CPU target tracking policy (null when disabled)."
-  value       = try(aws_appautoscaling_policy.cpu[0].arn, null)
+  value       = try(aws_appautoscaling_policy.target_tracking["cpu"].arn, null)
 }
 
 output "memory_policy_arn" {
   description = "ARN of the memory target tracking policy (null when disabled)."
-  value       = try(aws_appautoscaling_policy.memory[0].arn, null)
+  value       = try(aws_appautoscaling_policy.target_tracking["memory"].arn, null)
 }
 
 output "scale_out_policy_arn" {
@@ -36,8 +36,7 @@ output "scale_in_policy_arn" {
 output "policy_arns" {
   description = "ARNs of all scaling policies the module created, keyed by cpu, memory, scale_out, scale_in."
   value = merge(
-    { for p in aws_appautoscaling_policy.cpu : "cpu" => p.arn },
-    { for p in aws_appautoscaling_policy.memory : "memory" => p.arn },
+    { for key, p in aws_appautoscaling_policy.target_tracking : key => p.arn },
     { for p in aws_appautoscaling_policy.scale_out : "scale_out" => p.arn },
     { for p in aws_appautoscaling_policy.scale_in : "scale_in" => p.arn },
   )

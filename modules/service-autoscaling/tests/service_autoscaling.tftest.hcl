@@ -34,22 +34,22 @@ run "defaults" {
   }
 
   assert {
-    condition     = length(aws_appautoscaling_policy.cpu) == 1 && length(aws_appautoscaling_policy.memory) == 0
+    condition     = keys(aws_appautoscaling_policy.target_tracking) == ["cpu"]
     error_message = "Only CPU target tracking by default."
   }
 
   assert {
-    condition     = aws_appautoscaling_policy.cpu[0].policy_type == "TargetTrackingScaling" && aws_appautoscaling_policy.cpu[0].name == "app-prod-web-cpu-target-tracking"
+    condition     = aws_appautoscaling_policy.target_tracking["cpu"].policy_type == "TargetTrackingScaling" && aws_appautoscaling_policy.target_tracking["cpu"].name == "app-prod-web-cpu-target-tracking"
     error_message = "CPU policy type or name wrong."
   }
 
   assert {
-    condition     = aws_appautoscaling_policy.cpu[0].target_tracking_scaling_policy_configuration[0].target_value == 70 && aws_appautoscaling_policy.cpu[0].target_tracking_scaling_policy_configuration[0].predefined_metric_specification[0].predefined_metric_type == "ECSServiceAverageCPUUtilization"
+    condition     = aws_appautoscaling_policy.target_tracking["cpu"].target_tracking_scaling_policy_configuration[0].target_value == 70 && aws_appautoscaling_policy.target_tracking["cpu"].target_tracking_scaling_policy_configuration[0].predefined_metric_specification[0].predefined_metric_type == "ECSServiceAverageCPUUtilization"
     error_message = "CPU target tracking must aim at 70% average CPU."
   }
 
   assert {
-    condition     = aws_appautoscaling_policy.cpu[0].target_tracking_scaling_policy_configuration[0].scale_in_cooldown == 300 && aws_appautoscaling_policy.cpu[0].target_tracking_scaling_policy_configuration[0].scale_out_cooldown == 60
+    condition     = aws_appautoscaling_policy.target_tracking["cpu"].target_tracking_scaling_policy_configuration[0].scale_in_cooldown == 300 && aws_appautoscaling_policy.target_tracking["cpu"].target_tracking_scaling_policy_configuration[0].scale_out_cooldown == 60
     error_message = "Default cooldowns must be 300 in / 60 out."
   }
 
@@ -84,17 +84,17 @@ run "memory_and_cooldowns" {
   }
 
   assert {
-    condition     = aws_appautoscaling_policy.memory[0].target_tracking_scaling_policy_configuration[0].target_value == 75 && aws_appautoscaling_policy.memory[0].target_tracking_scaling_policy_configuration[0].predefined_metric_specification[0].predefined_metric_type == "ECSServiceAverageMemoryUtilization"
+    condition     = aws_appautoscaling_policy.target_tracking["memory"].target_tracking_scaling_policy_configuration[0].target_value == 75 && aws_appautoscaling_policy.target_tracking["memory"].target_tracking_scaling_policy_configuration[0].predefined_metric_specification[0].predefined_metric_type == "ECSServiceAverageMemoryUtilization"
     error_message = "Memory target tracking must follow memory_target_value."
   }
 
   assert {
-    condition     = aws_appautoscaling_policy.cpu[0].target_tracking_scaling_policy_configuration[0].target_value == 60
+    condition     = aws_appautoscaling_policy.target_tracking["cpu"].target_tracking_scaling_policy_configuration[0].target_value == 60
     error_message = "CPU target value must follow the input."
   }
 
   assert {
-    condition     = aws_appautoscaling_policy.memory[0].target_tracking_scaling_policy_configuration[0].scale_in_cooldown == 600 && aws_appautoscaling_policy.memory[0].target_tracking_scaling_policy_configuration[0].scale_out_cooldown == 0 && aws_appautoscaling_policy.memory[0].target_tracking_scaling_policy_configuration[0].disable_scale_in
+    condition     = aws_appautoscaling_policy.target_tracking["memory"].target_tracking_scaling_policy_configuration[0].scale_in_cooldown == 600 && aws_appautoscaling_policy.target_tracking["memory"].target_tracking_scaling_policy_configuration[0].scale_out_cooldown == 0 && aws_appautoscaling_policy.target_tracking["memory"].target_tracking_scaling_policy_configuration[0].disable_scale_in
     error_message = "Cooldowns and disable_scale_in must follow the inputs."
   }
 
@@ -114,7 +114,7 @@ run "step_scaling" {
   }
 
   assert {
-    condition     = length(aws_appautoscaling_policy.cpu) == 0 && output.cpu_policy_arn == null
+    condition     = !contains(keys(aws_appautoscaling_policy.target_tracking), "cpu") && output.cpu_policy_arn == null
     error_message = "CPU target tracking must be off."
   }
 
