@@ -18,14 +18,15 @@ test: dev lint typecheck
 	$(VENV)/bin/pytest
 
 lint: dev
-	$(VENV)/bin/ruff check src tests scripts
-	$(VENV)/bin/ruff format --check src tests scripts
+	$(VENV)/bin/ruff check src tests scripts scripts/release
+	$(VENV)/bin/ruff format --check src tests scripts scripts/release
 	$(PY) scripts/generate-actions --check
 	$(PY) scripts/generate-module-docs --check
 	$(VENV)/bin/actionlint tests/e2e/workflows/*.yml .github/workflows/*.yml
 
 typecheck: dev
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --strict scripts/release
 
 unit: dev
 	$(VENV)/bin/pytest tests/unit
