@@ -50,7 +50,7 @@ def terraform(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Com
 
 def test_there_are_modules_and_examples_to_check() -> None:
     assert len(MODULES) == 10
-    assert [e.name for e in EXAMPLES] == ["complete"]
+    assert [e.name for e in EXAMPLES] == ["account-bootstrap", "complete"]
 
 
 @pytest.mark.parametrize(
