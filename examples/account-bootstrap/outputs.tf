@@ -1,0 +1,28 @@
+output "state_bucket" {
+  description = "The state bucket."
+  value       = module.state_backend.bucket_name
+}
+
+output "backend_config" {
+  description = "S3 backend settings (add a key per root module and environment)."
+  value       = module.state_backend.backend_config
+}
+
+output "role_arns" {
+  description = "Role ARNs by role key (<environment>-terraform-plan, -terraform-apply, -deploy)."
+  value       = module.github_oidc.role_arns
+}
+
+output "github_environment_variables" {
+  description = "Per GitHub environment, the variables to set on it (and on its <env>-plan environment)."
+  value = {
+    for environment in var.environments : environment => {
+      AWS_REGION           = var.region
+      TF_STATE_BUCKET      = module.state_backend.bucket_name
+      TF_PLAN_ROLE_ARN     = module.github_oidc.role_arns["${environment}-terraform-plan"]
+      TF_APPLY_ROLE_ARN    = module.github_oidc.role_arns["${environment}-terraform-apply"]
+      DEPLOY_ROLE_ARN      = module.github_oidc.role_arns["${environment}-deploy"]
+      TF_PLAN_STORE_BUCKET = module.state_backend.bucket_name
+    }
+  }
+}
