@@ -18,8 +18,8 @@ test: dev lint typecheck
 	$(VENV)/bin/pytest
 
 lint: dev
-	$(VENV)/bin/ruff check src tests scripts scripts/release
-	$(VENV)/bin/ruff format --check src tests scripts scripts/release
+	$(VENV)/bin/ruff check src tests scripts scripts/release examples/app
+	$(VENV)/bin/ruff format --check src tests scripts scripts/release examples/app
 	$(PY) scripts/generate-actions --check
 	$(PY) scripts/generate-module-docs --check
 	$(VENV)/bin/actionlint tests/e2e/workflows/*.yml .github/workflows/*.yml
@@ -27,9 +27,10 @@ lint: dev
 typecheck: dev
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy --strict scripts/release
+	$(VENV)/bin/mypy --strict examples/app/app
 
 unit: dev
-	$(VENV)/bin/pytest tests/unit
+	$(VENV)/bin/pytest tests/unit examples/app/tests/unit
 
 integration: dev
 	$(VENV)/bin/pytest tests/integration

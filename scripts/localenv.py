@@ -17,6 +17,8 @@ import hashlib
 import http.client
 import json
 import os
+import pwd
+import secrets
 import shutil
 import signal
 import socket
@@ -26,7 +28,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -632,7 +634,332 @@ def docker_main(argv: list[str]) -> int:
     return 0
 
 
+# --- PostgreSQL for the sample application (driven by scripts/postgres-env) -----------------
+
+POSTGRES_USER = "slipway"
+POSTGRES_DATABASE = "slipway"
+POSTGRES_HEALTH_TIMEOUT_S = 30.0
+POSTGRES_INSTALL_HINT = "run scripts/postgres-env install (Debian's postgresql server)"
+
+
+@dataclass(frozen=True)
+class Postgres:
+    """A running private cluster: where it listens and how to log in."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    database: str
+    pid: int
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://{self.user}:{self.password}@{self.host}:{self.port}/{self.database}"
+
+
+def postgres_dir(directory: Path | None = None) -> Path:
+    """Where the cluster lives: ``<state dir>/postgres`` (data/, password, pid, log)."""
+    return (directory or state_dir()) / "postgres"
+
+
+def postgres_bin() -> Path:
+    """The directory holding ``initdb`` and ``postgres``: ``$SLIPWAY_POSTGRES_BIN``, else the
+    newest ``/usr/lib/postgresql/<major>/bin`` (Debian keeps them off PATH), else PATH."""
+    override = os.environ.get("SLIPWAY_POSTGRES_BIN")
+    candidates = [Path(override)] if override else []
+    majors = Path("/usr/lib/postgresql").glob("*/bin")
+    candidates += sorted(majors, key=lambda path: int("0" + path.parent.name), reverse=True)
+    found = shutil.which("initdb")
+    if found:
+        candidates.append(Path(found).resolve().parent)
+    for candidate in candidates:
+        if (candidate / "initdb").exists() and (candidate / "postgres").exists():
+            return candidate
+    raise SystemExit(
+        f"PostgreSQL server binaries (initdb, postgres) not found: {POSTGRES_INSTALL_HINT}"
+    )
+
+
+def _postgres_account() -> str | None:
+    """The OS user the server runs as: postgres refuses to run as root, so root hands it to
+    ``$SLIPWAY_POSTGRES_OS_USER`` (default ``postgres``, created by Debian's package)."""
+    if os.geteuid() != 0:
+        return None
+    account = os.environ.get("SLIPWAY_POSTGRES_OS_USER", "postgres")
+    try:
+        pwd.getpwnam(account)
+    except KeyError:
+        raise SystemExit(
+            f"SLIPWAY_POSTGRES_OS_USER: no OS user {account!r}: {POSTGRES_INSTALL_HINT}"
+        ) from None
+    return account
+
+
+def _as_account(account: str | None, command: list[str]) -> list[str]:
+    # setpriv execs in place (runuser forks), so the recorded pid is the postmaster's.
+    if account is None:
+        return command
+    return ["setpriv", f"--reuid={account}", f"--regid={account}", "--init-groups", "--", *command]
+
+
+def _prepare_postgres_dir(state: Path, account: str | None) -> None:
+    state.mkdir(parents=True, exist_ok=True)
+    if account is None:
+        return
+    entry = pwd.getpwnam(account)
+    os.chown(state, entry.pw_uid, entry.pw_gid)
+    state.chmod(0o700)
+    reachable = subprocess.run(_as_account(account, ["test", "-w", str(state)]), check=False)
+    if reachable.returncode != 0:
+        raise SystemExit(
+            f"OS user {account!r} cannot reach {state}: use a state directory whose parents "
+            "it can traverse (SLIPWAY_STATE_DIR)"
+        )
+
+
+def _initdb(state: Path, account: str | None) -> None:
+    """Create the cluster (superuser and database ``slipway``, password auth on TCP only) in a
+    scratch directory renamed into place, so an interrupted run never leaves half a cluster."""
+    data, partial = state / "data", state / "data.partial"
+    if (data / "PG_VERSION").exists():
+        return
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.rmtree(data, ignore_errors=True)
+    password_file = state / "password"
+    if not password_file.exists():
+        password_file.write_text(secrets.token_urlsafe(24) + "\n")
+    password_file.chmod(0o600)
+    if account is not None:
+        entry = pwd.getpwnam(account)
+        os.chown(password_file, entry.pw_uid, entry.pw_gid)
+    binaries = postgres_bin()
+    subprocess.run(
+        _as_account(
+            account,
+            [
+                str(binaries / "initdb"),
+                "--pgdata",
+                str(partial),
+                "--username",
+                POSTGRES_USER,
+                "--pwfile",
+                str(password_file),
+                "--auth",
+                "scram-sha-256",
+                "--encoding",
+                "UTF8",
+                "--no-locale",
+            ],
+        ),
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        _as_account(
+            account,
+            [
+                str(binaries / "postgres"),
+                "--single",
+                "-D",
+                str(partial),
+                "-c",
+                "unix_socket_directories=",
+                "postgres",
+            ],
+        ),
+        input=f"CREATE DATABASE {POSTGRES_DATABASE};\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+    partial.rename(data)
+
+
+def _postgres_ready(data: Path, port: int) -> bool:
+    """The postmaster marks its pid file "ready" once it accepts connections."""
+    try:
+        lines = (data / "postmaster.pid").read_text().splitlines()
+    except OSError:
+        return False
+    if len(lines) < 8 or lines[7].strip() != "ready":
+        return False
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _postgres_service(state: Path, service: Service) -> Postgres:
+    host, _, port = service.endpoint.rpartition(":")
+    return Postgres(
+        host=host,
+        port=int(port),
+        user=POSTGRES_USER,
+        password=(state / "password").read_text().strip(),
+        database=POSTGRES_DATABASE,
+        pid=service.pid,
+    )
+
+
+def _postgres_port(state: Path, requested: int | None) -> int:
+    """The requested port, else the last one used when it is still free (a stable URL across
+    restarts), else any free port."""
+    if requested is not None:
+        return requested
+    try:
+        last = int((state / "port").read_text().strip())
+    except (OSError, ValueError):
+        return free_port()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the postmaster does: closed connections in TIME_WAIT do not hold the port.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", last))
+        except OSError:
+            return free_port()
+    return last
+
+
+def running_postgres(directory: Path | None = None) -> Postgres | None:
+    """The cluster recorded under the state directory, if its postmaster is alive."""
+    state = postgres_dir(directory)
+    service = running("postgres", state)
+    return _postgres_service(state, service) if service else None
+
+
+def start_postgres(directory: Path | None = None, port: int | None = None) -> Postgres:
+    """Start a private PostgreSQL cluster on 127.0.0.1 (or reuse a ready one).
+
+    The first start runs initdb; later starts reuse the data and the password. Only TCP on
+    127.0.0.1 is served (no unix socket), with scram-sha-256 password authentication.
+    """
+    state = postgres_dir(directory)
+    current = running("postgres", state)
+    if current:
+        current_port = int(current.endpoint.rpartition(":")[2])
+        if _postgres_ready(state / "data", current_port) and port in (None, current_port):
+            return _postgres_service(state, current)
+        stop_postgres(directory)
+    binaries = postgres_bin()
+    account = _postgres_account()
+    _prepare_postgres_dir(state, account)
+    try:
+        _initdb(state, account)
+    except subprocess.CalledProcessError as error:
+        raise SystemExit(f"initdb in {state} failed:\n{error.stderr}") from None
+    chosen = _postgres_port(state, port)
+    (state / "port").write_text(f"{chosen}\n")
+    command = _as_account(
+        account,
+        [
+            str(binaries / "postgres"),
+            "-D",
+            str(state / "data"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(chosen),
+            "-k",
+            "",
+        ],
+    )
+    service = _launch(
+        state,
+        "postgres",
+        command,
+        f"127.0.0.1:{chosen}",
+        lambda: _postgres_ready(state / "data", chosen),
+        timeout=POSTGRES_HEALTH_TIMEOUT_S,
+        on_failure=lambda: stop_postgres(directory),
+        what="PostgreSQL",
+    )
+    return _postgres_service(state, service)
+
+
+def stop_postgres(directory: Path | None = None) -> bool:
+    """Stop the cluster with a fast shutdown (SIGINT: open sessions are cut, not awaited);
+    the data stays for the next start. True when something was stopped."""
+    state = postgres_dir(directory)
+    service = running("postgres", state)
+    pid_file, endpoint_file, _ = _files(state, "postgres")
+    if service:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(service.pid, signal.SIGINT)
+        deadline = time.monotonic() + 20
+        while _alive(service.pid) and time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(service.pid, os.WNOHANG)
+            time.sleep(0.05)
+        if _alive(service.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(service.pid, signal.SIGKILL)
+    for path in (pid_file, endpoint_file):
+        path.unlink(missing_ok=True)
+    return service is not None
+
+
+@contextlib.contextmanager
+def temporary_postgres() -> Iterator[Postgres]:
+    """A private cluster in a new directory under the system temp dir, stopped and removed
+    afterwards (what the test fixtures use)."""
+    # Not under pytest's tmp_path: that is private to root, and the server may run as
+    # another OS user, which must be able to traverse the directory.
+    directory = Path(tempfile.mkdtemp(prefix="slipway-postgres-"))
+    directory.chmod(0o711)
+    try:
+        yield start_postgres(directory)
+    finally:
+        stop_postgres(directory)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def postgres_env(cluster: Postgres) -> dict[str, str]:
+    """``DATABASE_URL`` and the libpq ``PG*`` variables for the cluster."""
+    return {
+        "DATABASE_URL": cluster.url,
+        "PGHOST": cluster.host,
+        "PGPORT": str(cluster.port),
+        "PGUSER": cluster.user,
+        "PGPASSWORD": cluster.password,
+        "PGDATABASE": cluster.database,
+    }
+
+
+def postgres_main(argv: list[str]) -> int:
+    """``postgres start [--port N]|stop|status|env``."""
+    parser = argparse.ArgumentParser(prog="localenv.py postgres", description="local PostgreSQL")
+    parser.add_argument("action", choices=["start", "stop", "status", "env"])
+    parser.add_argument("--port", type=int, help="port to listen on (start; default: a free one)")
+    args = parser.parse_args(argv)
+    if args.action == "start":
+        started = time.monotonic()
+        cluster = start_postgres(port=args.port)
+        elapsed = time.monotonic() - started
+        print(
+            f"postgres: {cluster.host}:{cluster.port} (pid {cluster.pid}, {elapsed:.1f}s)",
+            file=sys.stderr,
+        )
+        print(cluster.url)
+    elif args.action == "stop":
+        print(f"postgres: {'stopped' if stop_postgres() else 'not running'}")
+    else:
+        current = running_postgres()
+        if args.action == "status":
+            print(f"postgres: {f'{current.host}:{current.port}' if current else 'not running'}")
+            return 0 if current else 1
+        if not current:
+            print("postgres is not running: scripts/postgres-env start", file=sys.stderr)
+            return 1
+        for key, value in postgres_env(current).items():
+            print(f"export {key}={value}")
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["postgres"]:
+        sys.exit(postgres_main(sys.argv[2:]))
     if sys.argv[1:2] and sys.argv[1] in ("docker", "registry", "base-image"):
         sys.exit(docker_main(sys.argv[1:]))
     sys.exit(main())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import subprocess
@@ -115,3 +116,17 @@ def docker_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DockerEnv]:
     finally:
         localenv.stop_registry(directory)
         localenv.stop_docker(directory)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """A private PostgreSQL cluster on 127.0.0.1 for this test session; yields its DATABASE_URL.
+
+    Fails (never skips) when the server binaries are missing: CI installs them.
+    """
+    with contextlib.ExitStack() as stack:
+        try:
+            cluster = stack.enter_context(localenv.temporary_postgres())
+        except SystemExit as error:
+            pytest.fail(f"PostgreSQL did not start: {error}")
+        yield cluster.url
