@@ -24,6 +24,7 @@ HEAVY = ("boto3", "botocore", "github", "requests", "urllib3")
         "slipway.images",
         "slipway.commands.ecs_deploy",
         "slipway.commands.ecr_build_push",
+        "slipway.commands.ship",
         "slipway.cli, slipway.commands.cw_alarms_check",
         "slipway.commands.tf_plan, slipway.commands.tf_apply_gated",
     ],

@@ -7,4 +7,9 @@ COMMANDS: dict[str, str] = {
     "tf-apply-gated": "slipway.commands.tf_apply_gated",
     "ecs-deploy": "slipway.commands.ecs_deploy",
     "ecr-build-push": "slipway.commands.ecr_build_push",
+    "ship": "slipway.commands.ship",
 }
+
+# The command whose action is the repository's root action.yml (`uses: <owner>/<repo>@v1`);
+# its reference lives in docs/<command>.md instead of actions/<command>/README.md.
+ROOT_ACTION = "ship"

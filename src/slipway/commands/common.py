@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from slipway.aws.config import AwsSettings, resolve_region, session_name, validate_role_arn
-from slipway.gha.inputs import Inputs
-from slipway.gha.spec import Input
+from slipway.gha.inputs import Inputs, env_name
+from slipway.gha.spec import ActionSpec, DeclaredEnv, Input
 
 AWS_INPUTS: tuple[Input, ...] = (
     Input("aws-region", "AWS region. Defaults to AWS_REGION or AWS_DEFAULT_REGION."),
@@ -47,3 +47,14 @@ def read_aws_settings(inputs: Inputs, env: Mapping[str, str]) -> AwsSettings:
         role_duration_seconds=duration if duration is not None else 3600,
         web_identity=None if web_identity == "auto" else web_identity == "true",
     )
+
+
+def stage_env(env: Mapping[str, str], own: ActionSpec, stage: ActionSpec) -> DeclaredEnv:
+    """The environment another action's parser sees when a combined action runs it as a
+    stage: the inputs both declare (same names, same meaning) carry this action's values,
+    the stage's other inputs keep their declared defaults, and no other ``INPUT_*`` leaks
+    in. Lets a combined action reuse a stage's parser, errors naming the same inputs."""
+    shared = {i.name for i in own.inputs} & {i.name for i in stage.inputs}
+    plain = {key: env[key] for key in env if not key.startswith("INPUT_")}
+    plain.update({env_name(name): env.get(env_name(name)) or "" for name in shared})
+    return DeclaredEnv(stage, plain)

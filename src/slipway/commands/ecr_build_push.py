@@ -33,7 +33,7 @@ from slipway.images.reference import (
 from slipway.images.scan import GATES
 from slipway.images.tags import compute_tags
 
-__all__ = ["SPEC", "Request", "parse", "run"]
+__all__ = ["SPEC", "PublishError", "Request", "Result", "parse", "publish", "run"]
 
 SPEC = ActionSpec(
     command="ecr-build-push",
@@ -270,37 +270,27 @@ def _login(runner: Runner, ecr: Any, registry: str, registry_id: str | None) -> 
     return RegistryClient(registry, login.username, login.password)
 
 
-def run(runner: Runner) -> int:  # noqa: PLR0915 - one linear story, told in order
+class PublishError(RuntimeError):
+    """The image could not be published; the message is one line for the step's error."""
+
+
+def publish(runner: Runner, request: Request, session: Any, ecr: Any) -> Result:
+    """Make sure the repository exists, then build and push the image under its tags, or
+    only add the missing tags when the commit's image is already there. Raises
+    PublishError. Shared by ecr-build-push and ship."""
     from botocore.exceptions import ClientError
 
-    from slipway.aws.session import make_session
-    from slipway.images.build import (
-        DockerError,
-        build_argv,
-        docker_env,
-        push_with_retries,
-        run_docker,
-    )
     from slipway.images.ecr import ensure_repository
-    from slipway.images.reference import is_ecr_registry, parse_ecr_registry
-    from slipway.images.registry import RegistryClient, RegistryError
-    from slipway.images.scan import ScanError, judge_findings, severity_counts, wait_for_scan
-
-    try:
-        request = parse(runner.inputs, runner.env)
-    except ValueError as error:
-        return runner.fail(str(error))
+    from slipway.images.registry import RegistryError
 
     settings = request.repository
-    session = make_session(request.aws, runner.env, on_secret=runner.mask)
-    ecr = session.client("ecr")
     try:
         with runner.group(f"ECR repository {settings.name}"):
             ensure_repository(ecr, settings, create=request.create_repository, log=runner.info)
     except LookupError as error:
-        return runner.fail(str(error))
+        raise PublishError(str(error)) from error
     except ClientError as error:  # no permission, a KMS key that does not exist, …
-        return runner.fail(f"ECR repository {settings.name}: {error}")
+        raise PublishError(f"ECR repository {settings.name}: {error}") from error
 
     if request.registry is None:
         from slipway.images.reference import ecr_registry_host
@@ -309,8 +299,28 @@ def run(runner: Runner) -> int:  # noqa: PLR0915 - one linear story, told in ord
         registry = ecr_registry_host(account, session.region)
     else:
         registry = request.registry
+    try:
+        return _build_and_push(runner, request, ecr, registry)
+    except RegistryError as error:
+        raise PublishError(str(error)) from error
+    except ClientError as error:  # ECR refused the login (permissions, registry id)
+        raise PublishError(f"ECR: {error}") from error
+
+
+def _build_and_push(runner: Runner, request: Request, ecr: Any, registry: str) -> Result:
+    from slipway.images.build import (
+        DockerError,
+        build_argv,
+        docker_env,
+        push_with_retries,
+        run_docker,
+    )
+    from slipway.images.reference import is_ecr_registry, parse_ecr_registry
+    from slipway.images.registry import RegistryClient
+
     docker = docker_cli(runner.env)
     env = docker_env(runner.env)
+    name = request.repository.name
     try:
         if is_ecr_registry(registry):
             parsed = parse_ecr_registry(registry)
@@ -319,7 +329,6 @@ def run(runner: Runner) -> int:  # noqa: PLR0915 - one linear story, told in ord
             runner.info(f"registry {registry}: no ECR login")
             client = RegistryClient(registry)
 
-        name = settings.name
         existing = client.head_manifest(name, request.tags[0])
         result = Result(name, registry, "", request.tags, built=existing is not None)
         if existing is not None:
@@ -329,44 +338,63 @@ def run(runner: Runner) -> int:  # noqa: PLR0915 - one linear story, told in ord
             result.added_tags = tuple(client.add_tags(name, existing, list(request.tags[1:])))
             for tag in result.added_tags:
                 runner.info(f"tagged {existing} as {tag}")
-        else:
-            references = [format_reference(name, registry, tag) for tag in request.tags]
-            argv = build_argv(docker, _with_tags(request.build, references))
-            started = time.monotonic()
-            with runner.group(f"docker build {name}"):
-                run_docker(argv, env, echo=runner.info)
-            result.build_seconds = time.monotonic() - started
-            result.built = True
-            digest = None
-            with runner.group(f"docker push {name} ({len(references)} tags)"):
-                for reference, tag in zip(references, request.tags, strict=True):
-                    pushed = push_with_retries(
-                        docker,
-                        reference,
-                        tag,
-                        env,
-                        retries=request.push_retries,
-                        on_retry=lambda n, why: runner.warning(f"push retry {n}: {why}"),
-                    )
-                    digest = digest or pushed
-            registry_digest = client.head_manifest(name, request.tags[0])
-            if registry_digest is None:
-                return runner.fail(f"{name}:{request.tags[0]} is not in {registry} after the push")
-            if digest and digest != registry_digest:
-                runner.warning(f"push reported {digest}, the registry has {registry_digest}")
-            result.digest = registry_digest
-    except (DockerError, RegistryError) as error:
-        return runner.fail(str(error))
-    except ClientError as error:  # ECR refused the login (permissions, registry id)
-        return runner.fail(f"ECR: {error}")
+            return result
+        references = [format_reference(name, registry, tag) for tag in request.tags]
+        argv = build_argv(docker, _with_tags(request.build, references))
+        started = time.monotonic()
+        with runner.group(f"docker build {name}"):
+            run_docker(argv, env, echo=runner.info)
+        result.build_seconds = time.monotonic() - started
+        result.built = True
+        digest = None
+        with runner.group(f"docker push {name} ({len(references)} tags)"):
+            for reference, tag in zip(references, request.tags, strict=True):
+                pushed = push_with_retries(
+                    docker,
+                    reference,
+                    tag,
+                    env,
+                    retries=request.push_retries,
+                    on_retry=lambda n, why: runner.warning(f"push retry {n}: {why}"),
+                )
+                digest = digest or pushed
+    except DockerError as error:
+        raise PublishError(str(error)) from error
+    registry_digest = client.head_manifest(name, request.tags[0])
+    if registry_digest is None:
+        raise PublishError(f"{name}:{request.tags[0]} is not in {registry} after the push")
+    if digest and digest != registry_digest:
+        runner.warning(f"push reported {digest}, the registry has {registry_digest}")
+    result.digest = registry_digest
+    return result
 
-    runner.set_output("registry", registry)
+
+def run(runner: Runner) -> int:
+    from botocore.exceptions import ClientError
+
+    from slipway.aws.session import make_session
+    from slipway.images.scan import ScanError, judge_findings, severity_counts, wait_for_scan
+
+    try:
+        request = parse(runner.inputs, runner.env)
+    except ValueError as error:
+        return runner.fail(str(error))
+
+    session = make_session(request.aws, runner.env, on_secret=runner.mask)
+    ecr = session.client("ecr")
+    try:
+        result = publish(runner, request, session, ecr)
+    except PublishError as error:
+        return runner.fail(str(error))
+
+    runner.set_output("registry", result.registry)
     runner.set_output("digest", result.digest)
     runner.set_output("image", result.image)
     runner.set_output("tags", list(result.tags))
     runner.set_output("built", "true" if result.built else "false")
 
     code = 0
+    settings = request.repository
     if request.scan_gate != "none":
         try:
             with runner.group(f"Scan gate ({request.scan_gate})"):

@@ -12,15 +12,21 @@ from slipway.commands.common import read_aws_settings
 from slipway.commands.ecs_deploy_spec import SPEC
 from slipway.ecs.deploy import Clock, DeployOutcome, DeployRequest
 from slipway.ecs.images import parse_image_map
-from slipway.ecs.taskdef import container_changes, load_task_definition_file, parse_container_values
+from slipway.ecs.taskdef import (
+    container_changes,
+    load_task_definition_file,
+    parse_container_values,
+    registered_revision,
+)
 from slipway.gha.inputs import InputError, Inputs
 from slipway.gha.runner import Runner
 from slipway.gha.summary import Summary
 
-__all__ = ["SPEC", "parse", "run"]
+__all__ = ["SPEC", "parse", "parse_migration_command", "render_summary", "run"]
 
 
-def _migration_command(text: str | None) -> tuple[str, ...]:
+def parse_migration_command(text: str | None) -> tuple[str, ...]:
+    """The migration-command input: a JSON array of strings or a shell-style command line."""
     if not text:
         return ()
     if text.lstrip().startswith("["):
@@ -39,6 +45,19 @@ def _migration_command(text: str | None) -> tuple[str, ...]:
         ) from error
 
 
+def _refuse_changes_to_a_revision(inputs: Inputs) -> None:
+    """A registered revision is deployed exactly as it is: changing it would need a new
+    registration, which is what a file or the service's current definition is for."""
+    for name in ("images", "environment", "secrets"):
+        if value := inputs.string(name):
+            raise InputError(
+                name,
+                "nothing when task-definition names a registered revision (it is deployed "
+                "as it is)",
+                value if name != "secrets" else "…",
+            )
+
+
 def parse(inputs: Inputs, env: Mapping[str, str]) -> tuple[DeployRequest, Any]:
     """(request, AWS settings): every input validated before any AWS call."""
     cluster = inputs.string("cluster", required=True) or ""
@@ -48,10 +67,15 @@ def parse(inputs: Inputs, env: Mapping[str, str]) -> tuple[DeployRequest, Any]:
     secrets = parse_container_values(inputs.string("secrets") or "", "secrets")
     exclusive = inputs.boolean("exclusive", default=False)
     base = None
-    if file := inputs.string("task-definition"):
-        base = load_task_definition_file(Path(env.get("GITHUB_WORKSPACE") or ".") / file)
+    revision = None
+    if text := inputs.string("task-definition"):
+        revision = registered_revision(text)
+        if revision is None:
+            base = load_task_definition_file(Path(env.get("GITHUB_WORKSPACE") or ".") / text)
+    if revision is not None:
+        _refuse_changes_to_a_revision(inputs)
     force = inputs.boolean("force-new-deployment", default=False)
-    if not (images or environment or secrets or force or base is not None):
+    if not (images or environment or secrets or force or base is not None or revision):
         raise InputError(
             "images",
             "images, environment, secrets, task-definition or "
@@ -71,12 +95,13 @@ def parse(inputs: Inputs, env: Mapping[str, str]) -> tuple[DeployRequest, Any]:
             environment, secrets, exclusive_environment=exclusive, exclusive_secrets=exclusive
         ),
         base_definition=base,
+        revision=revision,
         dry_run=inputs.boolean("dry-run", default=False),
         force_new_deployment=force,
         wait_for="steady-state" if wait_for == "steady-state" else "completed",
         timeout_s=timeout if timeout is not None else 900.0,
         rollback="client" if rollback == "client" else "none" if rollback == "none" else "native",
-        migration_command=_migration_command(inputs.string("migration-command")),
+        migration_command=parse_migration_command(inputs.string("migration-command")),
         migration_container=inputs.string("migration-container") or None,
         migration_timeout_s=migration_timeout if migration_timeout is not None else 600.0,
         keep_revisions=keep or 0,
@@ -95,12 +120,14 @@ def deploy_clock() -> Clock:
     return Clock()
 
 
-def render_summary(request: DeployRequest, outcome: DeployOutcome) -> Summary:
+def render_summary(
+    request: DeployRequest, outcome: DeployOutcome, title: str = "ECS deploy"
+) -> Summary:
     from slipway.ecs.diff import render_diff_markdown
 
     icon = "✅" if outcome.ok else "❌"
     summary = Summary().heading(
-        f"{icon} ECS deploy {request.cluster}/{request.service}: {outcome.result}"
+        f"{icon} {title} {request.cluster}/{request.service}: {outcome.result}"
     )
     rows = [["previous task definition", f"`{outcome.previous_arn}`"]]
     if outcome.new_arn:

@@ -25,7 +25,10 @@ SPEC = ActionSpec(
         ),
         Input(
             "task-definition",
-            "Task definition JSON file to start from (default: the service's current one).",
+            "Task definition JSON file to start from (default: the service's current one), or "
+            "a registered revision (its ARN, or family:revision) to deploy exactly as it is: "
+            "nothing is registered, and images, environment and secrets must be empty. "
+            "Roll back with the previous-task-definition-arn output of an earlier deploy.",
         ),
         Input(
             "environment",

@@ -18,6 +18,7 @@ from slipway.ecs.deployment import (
 from slipway.ecs.diagnose import collect_diagnosis
 from slipway.ecs.diff import Change, diff_task_definitions
 from slipway.ecs.one_off import run_one_off
+from slipway.ecs.polling import error_code
 from slipway.ecs.service import (
     ServiceSnapshot,
     deregister_old_revisions,
@@ -26,8 +27,9 @@ from slipway.ecs.service import (
     our_deployment_id,
     register_task_definition,
 )
-from slipway.ecs.taskdef import ContainerChanges, render, to_register_input
+from slipway.ecs.taskdef import TASK_DEFINITION_INPUT, ContainerChanges, render, to_register_input
 from slipway.ecs.watcher import WatchResult, watch_deployment
+from slipway.gha.inputs import InputError
 
 Result = Literal["deployed", "dry-run", "failed", "rolled-back", "timeout", "migration-failed"]
 Rollback = Literal["native", "client", "none"]
@@ -45,6 +47,9 @@ class DeployRequest:
     images: Mapping[str, str]
     changes: Mapping[str, ContainerChanges]
     base_definition: Mapping[str, Any] | None  # from a file; None: the service's current one
+    # A registered revision (ARN or family:revision) to deploy as it is: nothing is
+    # rendered or registered. How a rollback redeploys the previous task definition.
+    revision: str | None = None
     dry_run: bool = False
     force_new_deployment: bool = False
     wait_for: WaitFor = "completed"
@@ -119,6 +124,57 @@ def _watch(
     )
 
 
+def _registered(ecs: Any, revision: str) -> tuple[str, dict[str, Any]]:
+    """(full ARN, definition) of a registered revision; an unknown one is an input error,
+    found before anything changes."""
+    try:
+        described = describe_task_definition(ecs, revision)
+    except Exception as error:
+        if error_code(error) in ("ClientException", "InvalidParameterException"):
+            raise InputError(
+                TASK_DEFINITION_INPUT, "a registered task definition revision", revision
+            ) from error
+        raise
+    definition = to_register_input(described)
+    definition.pop("tags", None)
+    return str(described["taskDefinition"]["taskDefinitionArn"]), definition
+
+
+def _new_revision(
+    ecs: Any, request: DeployRequest, snapshot: ServiceSnapshot, reporter: Reporter
+) -> tuple[DeployOutcome, dict[str, Any]]:
+    """The revision to deploy, with the diff from the service's current one: the registered
+    revision asked for, or a new one rendered and registered (nothing in a dry run)."""
+    if request.revision is not None:
+        current = to_register_input(describe_task_definition(ecs, snapshot.task_definition))
+        current.pop("tags", None)
+        target_arn, definition = _registered(ecs, request.revision)
+        outcome = DeployOutcome(
+            "deployed", snapshot.task_definition, diff_task_definitions(current, definition)
+        )
+        if request.dry_run:
+            outcome.result = "dry-run"
+        else:
+            outcome.new_arn = target_arn
+            reporter.info(f"deploying the registered revision {target_arn}")
+        return outcome, definition
+    if request.base_definition is not None:
+        base = to_register_input(request.base_definition)
+    else:
+        base = to_register_input(describe_task_definition(ecs, snapshot.task_definition))
+    tags = base.pop("tags", [])
+    definition = render(base, request.images, request.changes)
+    outcome = DeployOutcome(
+        "deployed", snapshot.task_definition, diff_task_definitions(base, definition)
+    )
+    if request.dry_run:
+        outcome.result = "dry-run"
+    else:
+        outcome.new_arn = register_task_definition(ecs, definition, tags)
+        reporter.info(f"registered {outcome.new_arn}")
+    return outcome, definition
+
+
 def run_deploy(
     ecs: Any, request: DeployRequest, reporter: Reporter, clock: Clock | None = None
 ) -> DeployOutcome:
@@ -126,21 +182,9 @@ def run_deploy(
     InputError before anything is registered."""
     clock = clock or Clock()
     snapshot = describe_service(ecs, request.cluster, request.service)
-    if request.base_definition is not None:
-        base = to_register_input(request.base_definition)
-    else:
-        base = to_register_input(describe_task_definition(ecs, snapshot.task_definition))
-    tags = base.pop("tags", [])
-    new_definition = render(base, request.images, request.changes)
-    outcome = DeployOutcome(
-        "deployed", snapshot.task_definition, diff_task_definitions(base, new_definition)
-    )
-    if request.dry_run:
-        outcome.result = "dry-run"
+    outcome, new_definition = _new_revision(ecs, request, snapshot, reporter)
+    if outcome.result == "dry-run" or outcome.new_arn is None:
         return outcome
-
-    outcome.new_arn = register_task_definition(ecs, new_definition, tags)
-    reporter.info(f"registered {outcome.new_arn}")
 
     if request.migration_command:
         container = request.migration_container or new_definition["containerDefinitions"][0]["name"]

@@ -25,10 +25,14 @@ class ServiceSnapshot:
     launch_type: str | None
     capacity_provider_strategy: tuple[Mapping[str, Any], ...]
     circuit_breaker: bool
+    # CloudWatch alarms ECS watches during this service's deployments (when enabled).
+    deployment_alarms: tuple[str, ...] = ()
 
     @classmethod
     def from_api(cls, cluster: str, item: Mapping[str, Any]) -> ServiceSnapshot:
-        breaker = item.get("deploymentConfiguration", {}).get("deploymentCircuitBreaker", {})
+        configuration = item.get("deploymentConfiguration", {})
+        breaker = configuration.get("deploymentCircuitBreaker", {})
+        alarms = configuration.get("alarms", {})
         return cls(
             cluster=cluster,
             name=str(item["serviceName"]),
@@ -39,6 +43,7 @@ class ServiceSnapshot:
             launch_type=item.get("launchType"),
             capacity_provider_strategy=tuple(item.get("capacityProviderStrategy", [])),
             circuit_breaker=bool(breaker.get("enable") and breaker.get("rollback")),
+            deployment_alarms=tuple(alarms.get("alarmNames", [])) if alarms.get("enable") else (),
         )
 
 

@@ -40,6 +40,11 @@ _STRING_SIZES = ("cpu", "memory")
 
 _CONTAINER_KEY = re.compile(r"[A-Za-z0-9_-]{1,255}")
 _SECRET_ARN = re.compile(r"arn:aws[a-z-]*:(?:secretsmanager|ssm):[a-z0-9-]+:[0-9]{12}:\S+")
+# A registered revision: its ARN, or family:revision as ECS accepts it everywhere.
+_REVISION_ARN = re.compile(
+    r"arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:task-definition/[A-Za-z0-9_-]{1,255}:[1-9][0-9]*"
+)
+_FAMILY_REVISION = re.compile(r"[A-Za-z0-9_-]{1,255}:[1-9][0-9]*")
 
 
 class TaskDefinitionError(ValueError):
@@ -117,6 +122,16 @@ def _validate(definition: Mapping[str, Any], source: str) -> None:
         seen.add(name)
         if not isinstance(container.get("image"), str) or not container["image"]:
             raise TaskDefinitionError(f'{source}: container {name!r} has no "image"')
+
+
+def registered_revision(text: str) -> str | None:
+    """``text`` when it names a registered revision (a task definition ARN or
+    ``family:revision``), else ``None``: then it is the path of a task definition file.
+    A revision wins over a file of the same name (file names rarely end in ``:<digits>``)."""
+    value = text.strip()
+    if _REVISION_ARN.fullmatch(value) or _FAMILY_REVISION.fullmatch(value):
+        return value
+    return None
 
 
 def load_task_definition_file(path: str | Path) -> dict[str, Any]:

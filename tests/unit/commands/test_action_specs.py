@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from slipway.commands import COMMANDS
+from slipway.commands import COMMANDS, ROOT_ACTION
 from slipway.gha.inputs import env_name
 from slipway.gha.spec import ActionSpec, DeclaredEnv, UndeclaredInputError
 
@@ -20,6 +20,13 @@ REPO = Path(__file__).resolve().parents[3]
 def spec_of(command: str) -> ActionSpec:
     spec: ActionSpec = importlib.import_module(COMMANDS[command]).SPEC
     return spec
+
+
+def action_files(command: str) -> tuple[Path, Path]:
+    """(action.yml, README with the reference): the root action lives at the top."""
+    if command == ROOT_ACTION:
+        return REPO / "action.yml", REPO / "docs" / f"{command}.md"
+    return REPO / "actions" / command / "action.yml", REPO / "actions" / command / "README.md"
 
 
 def test_generated_action_files_are_current() -> None:
@@ -35,7 +42,7 @@ def test_generated_action_files_are_current() -> None:
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_action_yml_maps_every_input_to_its_variable(command: str) -> None:
     spec = spec_of(command)
-    action = yaml.safe_load((REPO / "actions" / command / "action.yml").read_text())
+    action = yaml.safe_load(action_files(command)[0].read_text())
     assert list(action["inputs"]) == [i.name for i in spec.inputs]
     assert list(action["outputs"]) == [o.name for o in spec.outputs]
     step = action["runs"]["steps"][0]
@@ -47,7 +54,7 @@ def test_action_yml_maps_every_input_to_its_variable(command: str) -> None:
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_readme_documents_every_input_and_output(command: str) -> None:
-    readme = (REPO / "actions" / command / "README.md").read_text()
+    readme = action_files(command)[1].read_text()
     spec = spec_of(command)
     for item in (*spec.inputs, *spec.outputs):
         assert f"| `{item.name}` |" in readme
@@ -89,3 +96,11 @@ def test_engine_environment_never_carries_action_inputs() -> None:
     env = {"INPUT_GITHUB_TOKEN": "ghs_secret", "PATH": "/bin", "AWS_REGION": "x"}
     result = engine_environment(env, SimpleNamespace(region="eu-west-1"), AwsSettings("eu-west-1"))
     assert result == {"PATH": "/bin", "AWS_REGION": "eu-west-1"}
+
+
+def test_the_root_action_bootstraps_from_the_repository_root() -> None:
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    run = action["runs"]["steps"][0]["run"]
+    assert '"${{ github.action_path }}/scripts/bootstrap"' in run
+    assert run.strip().endswith("-m slipway ship")
+    assert not (REPO / "actions" / ROOT_ACTION).exists()
