@@ -19,6 +19,7 @@ from slipway.images.build import (
     docker_cli,
     oci_labels,
     parse_cache_to,
+    parse_network,
     parse_secrets,
     workspace,
 )
@@ -68,6 +69,11 @@ SPEC = ActionSpec(
         Input("context", "Build context directory.", default="."),
         Input("dockerfile", "Dockerfile path (default: <context>/Dockerfile)."),
         Input("target", "Build stage to build."),
+        Input(
+            "network",
+            "Network for the build's RUN steps: default, host, none or a network name "
+            "(host where the engine's bridge has no route out).",
+        ),
         Input("build-args", "Build arguments, one KEY=value per line."),
         Input(
             "secrets",
@@ -204,6 +210,7 @@ def parse(inputs: Inputs, env: Mapping[str, str]) -> Request:
             labels=labels,
             cache_from=cache_from,
             inline_cache=inline_cache,
+            network=parse_network(inputs.string("network") or ""),
         ),
         tags=tuple(tags),
         push_retries=inputs.integer("push-retries", default=3, minimum=0, maximum=10),

@@ -19,6 +19,8 @@ _BUILD = (
     "dockerfile",
     "target",
     "build-args",
+    "secrets",
+    "network",
     "tags",
     "push-retries",
 )

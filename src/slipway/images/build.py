@@ -58,6 +58,7 @@ class BuildSpec:
     cache_from: tuple[str, ...] = ()
     inline_cache: bool = False
     tags: tuple[str, ...] = ()
+    network: str | None = None
 
 
 def oci_labels(*, server_url: str, repository: str, sha: str, created: datetime) -> dict[str, str]:
@@ -93,6 +94,15 @@ def parse_secrets(lines: Sequence[str], base: Path) -> tuple[BuildSecret, ...]:
     return tuple(secrets)
 
 
+def parse_network(value: str) -> str | None:
+    """``docker build --network``: ``default``, ``host``, ``none`` or a network's name."""
+    if not value:
+        return None
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", value):
+        raise InputError("network", "default, host, none or a network name", value)
+    return value
+
+
 def parse_cache_to(values: Sequence[str]) -> bool:
     """True when the inline cache is asked for; the docker CLI without buildx has no other."""
     inline = False
@@ -112,6 +122,8 @@ def build_argv(docker: str, spec: BuildSpec) -> list[str]:
         argv += ["--file", str(spec.dockerfile)]
     if spec.target:
         argv += ["--target", spec.target]
+    if spec.network:
+        argv += ["--network", spec.network]
     for key, value in spec.build_args.items():
         argv += ["--build-arg", f"{key}={value}"]
     if spec.inline_cache:

@@ -18,6 +18,7 @@ from slipway.images.build import (
     docker_env,
     oci_labels,
     parse_cache_to,
+    parse_network,
     parse_secrets,
     push_with_retries,
     pushed_digest,
@@ -165,3 +166,19 @@ def test_push_gives_up_after_the_retries() -> None:
     with pytest.raises(DockerError, match="denied"):
         push_with_retries("docker", "r:t", "t", {}, retries=1, sleep=slept.append, run=broken)
     assert slept == [2.0]
+
+
+def test_network_goes_before_the_context() -> None:
+    spec = BuildSpec(context=Path("/ctx"), network="host")
+    assert build_argv("docker", spec) == ["docker", "build", "--network", "host", "/ctx"]
+
+
+@pytest.mark.parametrize("value", ["host net", "-host", "host;rm"])
+def test_bad_network_names_the_input(value: str) -> None:
+    with pytest.raises(InputError, match="network"):
+        parse_network(value)
+
+
+def test_empty_network_is_the_default() -> None:
+    assert parse_network("") is None
+    assert parse_network("host") == "host"
