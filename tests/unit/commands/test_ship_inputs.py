@@ -79,16 +79,16 @@ def test_build_inputs_reach_the_build_and_nothing_else_leaks(workspace: Path) ->
         build_args="GREETING=hi",
         tags="release-1",
         # Not ship inputs: a runner may still export them; the build must not see them.
-        secrets="pip=token",
+        cache_to="type=inline",
         image_tag_mutability="MUTABLE",
     )
     request = ship.parse(Inputs(env), env)
     assert request.publish.build.build_args == {"GREETING": "hi"}
     assert request.publish.tags[-1] == "release-1"
-    assert request.publish.build.secrets == ()
+    assert request.publish.build.inline_cache is False
     assert request.publish.repository.tag_mutability == "IMMUTABLE"
     view = stage_env(env, ship.SPEC, ecr_build_push.SPEC)
-    assert view.get("INPUT_SECRETS") == ""
+    assert view.get("INPUT_CACHE_TO") == ""
     assert view.get("INPUT_BUILD_ARGS") == "GREETING=hi"
 
 
