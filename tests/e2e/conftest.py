@@ -89,9 +89,16 @@ def run_workflow(
     payload: Mapping[str, Any] | None = None,
     secrets: Mapping[str, str] | None = None,
     on_line: Callable[[str], None] | None = None,
+    variables: Mapping[str, str] | None = None,
+    inputs: Mapping[str, str] | None = None,
+    local_repositories: Mapping[str, Path] | None = None,
 ) -> ActRun:
     """Run one of tests/e2e/workflows with act on this host, the way the repository's own
-    jobs run: the environment through an env file, the job's results through RESULT_FILE."""
+    jobs run: the environment through an env file, the job's results through RESULT_FILE.
+
+    ``variables`` become the ``vars`` context (a var file), ``inputs`` the workflow_dispatch
+    inputs, and ``local_repositories`` maps ``owner/repo@ref`` to a directory act uses
+    instead of fetching it (for remote ``uses:`` of actions and reusable workflows)."""
     result_file = tmp_path / "result.json"
     env_file = tmp_path / "act.env"
     env_file.write_text(
@@ -114,6 +121,14 @@ def run_workflow(
         command += ["-e", str(event_file)]
     for name, value in (secrets or {}).items():
         command += ["-s", f"{name}={value}"]
+    if variables is not None:
+        var_file = tmp_path / "act.vars"
+        var_file.write_text("".join(f"{k}={v}\n" for k, v in variables.items()))
+        command += ["--var-file", str(var_file)]
+    for name, value in (inputs or {}).items():
+        command += ["--input", f"{name}={value}"]
+    for repository, directory in (local_repositories or {}).items():
+        command += ["--local-repository", f"{repository}={directory}"]
     process = subprocess.Popen(
         command,
         cwd=REPO,

@@ -30,7 +30,16 @@ Endpoints (paths below the REST base):
   or inline); marks the comment minimized. Unknown node → ``errors`` with type NOT_FOUND;
   other operations → an error saying the fake does not implement them.
 
-Every request needs ``Authorization: token <t>`` or ``Bearer <t>`` with a known token,
+Outside the REST base, the Actions runner's OIDC token endpoint (what a job with
+``id-token: write`` reaches through ``ACTIONS_ID_TOKEN_REQUEST_URL``; see :meth:`oidc_env`):
+
+- ``GET  /_oidc/token?audience=…&environment=…``: ``{"value": <JWT>}``, an unsigned JWT
+  whose ``sub`` is ``repo:<owner>/<repo>:environment:<environment>`` (or ``…:ref:<ref>``
+  without ``environment``) and ``aud`` the audience. Needs ``Authorization: bearer
+  <oidc_request_token>`` (401 otherwise) and an ``audience`` (400 otherwise). The claims
+  of every token issued are kept in :attr:`FakeGitHub.oidc_tokens`.
+
+Every other request needs ``Authorization: token <t>`` or ``Bearer <t>`` with a known token,
 else 401 "Bad credentials". Bodies carry the fields PyGithub reads (``id``, ``node_id``,
 ``url``, ``html_url``, ``user``, ``created_at``, ``updated_at``, ``number``, ``state``,
 ``labels``...). Timestamps come from a fake clock that advances one second per write,
@@ -39,6 +48,7 @@ so ordering is deterministic. Every request is recorded in :attr:`FakeGitHub.req
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import re
@@ -94,8 +104,11 @@ class FakeGitHub:
         installation_tokens: dict[str, str] | None = None,
         repositories: tuple[str, ...] = ("octo/infra",),
         prefix: str = "/api/v3",
+        oidc_request_token: str = "oidc-request-token",
     ) -> None:
         self.tokens = dict(tokens or {"test-token": "slipway-bot"})
+        self.oidc_request_token = oidc_request_token
+        self.oidc_tokens: list[dict[str, Any]] = []  # claims of every OIDC token issued
         self.installation_tokens = dict(installation_tokens or {})
         self.prefix = prefix.rstrip("/")
         self.graphql_path = (
@@ -248,6 +261,17 @@ class FakeGitHub:
                 if r.method == method and re.fullmatch(path_pattern, r.path)
             ]
 
+    def oidc_env(self, environment: str = "", repo: str | None = None) -> dict[str, str]:
+        """The runner variables of a job with ``id-token: write`` running in ``environment``."""
+        claims = {"repository": self._repo(repo).full_name}
+        if environment:
+            claims["environment"] = environment
+        query = urlencode(claims)
+        return {
+            "ACTIONS_ID_TOKEN_REQUEST_URL": f"{self.root}/_oidc/token?{query}",
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN": self.oidc_request_token,
+        }
+
     @staticmethod
     def review(
         state: str, login: str, environments: tuple[str, ...], comment: str = ""
@@ -359,6 +383,9 @@ class FakeGitHub:
         except ValueError:
             body = raw.decode("utf-8", "replace")
         path = split.path
+        if path == "/_oidc/token":
+            self._oidc_token(handler, query)
+            return
         if path.startswith(self.prefix + "/") or path == self.graphql_path:
             relative = path if path == self.graphql_path else path[len(self.prefix) :]
         else:
@@ -388,6 +415,37 @@ class FakeGitHub:
             handler.send_header("Content-Type", "application/json; charset=utf-8")
         for name, value in headers.items():
             handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    def _oidc_token(self, handler: BaseHTTPRequestHandler, query: dict[str, str]) -> None:
+        """The runner's token endpoint: it knows the job, so the claims come from the URL."""
+        scheme, _, token = handler.headers.get("Authorization", "").partition(" ")
+        status: int
+        payload: dict[str, Any]
+        if scheme.lower() != "bearer" or token.strip() != self.oidc_request_token:
+            status, payload = 401, {"message": "Bad credentials"}
+        elif not query.get("audience"):
+            status, payload = 400, {"message": "audience is required"}
+        else:
+            repository = query.get("repository", self.default_repository)
+            environment = query.get("environment", "")
+            claims = {
+                "iss": "https://token.actions.githubusercontent.com",
+                "aud": query["audience"],
+                "sub": f"repo:{repository}:environment:{environment}"
+                if environment
+                else f"repo:{repository}:ref:{query.get('ref', 'refs/heads/main')}",
+                "repository": repository,
+                "environment": environment,
+            }
+            with self._lock:
+                self.oidc_tokens.append(claims)
+            status, payload = 200, {"value": _unsigned_jwt(claims)}
+        data = json.dumps(payload).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json; charset=utf-8")
         handler.send_header("Content-Length", str(len(data)))
         handler.end_headers()
         handler.wfile.write(data)
@@ -595,6 +653,16 @@ class FakeGitHub:
                 }
             ],
         }
+
+
+def _unsigned_jwt(claims: dict[str, Any]) -> str:
+    """header.payload.signature, shaped like GitHub's tokens; nothing verifies it."""
+
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    header = part(json.dumps({"alg": "RS256", "typ": "JWT"}).encode())
+    return f"{header}.{part(json.dumps(claims).encode())}.{part(b'not-a-signature')}"
 
 
 def serve(**kwargs: Any) -> Iterator[FakeGitHub]:

@@ -1,0 +1,2 @@
+environment = "staging"
+replicas    = 2
