@@ -150,7 +150,9 @@ module "ecs_service" {
   vpc_id                = module.network.vpc_id
   subnet_ids            = module.network.private_subnet_ids
   alb_security_group_id = module.alb.security_group_id
-  target_group_arn      = local.service_target_group_arn
+  # The load balancer's group is created in the same apply: its ID is unknown at plan time.
+  create_alb_ingress_rule = true
+  target_group_arn        = local.service_target_group_arn
 
   desired_count       = var.desired_count
   autoscaling_enabled = true

@@ -326,7 +326,9 @@ resource "aws_security_group" "this" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "alb" {
-  count = var.alb_security_group_id != null && var.container.port != null ? 1 : 0
+  # The count must be known at plan time: an explicit create_alb_ingress_rule decides when the
+  # group's ID is not known yet.
+  count = coalesce(var.create_alb_ingress_rule, var.alb_security_group_id != null) && var.container.port != null ? 1 : 0
 
   security_group_id            = aws_security_group.this.id
   description                  = "Container port from the load balancer"

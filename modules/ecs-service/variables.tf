@@ -307,6 +307,17 @@ variable "alb_security_group_id" {
   description = "Security group of the load balancer. The only ingress to the tasks: from this group on the container port. null creates no ingress rule (a worker without a load balancer)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.create_alb_ingress_rule != true || var.alb_security_group_id != null
+    error_message = "create_alb_ingress_rule = true needs alb_security_group_id."
+  }
+}
+
+variable "create_alb_ingress_rule" {
+  description = "Create the ingress rule from alb_security_group_id. null decides from whether alb_security_group_id is set, which Terraform must then know at plan time; set true when the group is created in the same apply (a load balancer module next to this one), whose ID is unknown until then."
+  type        = bool
+  default     = null
 }
 
 variable "egress_rules" {

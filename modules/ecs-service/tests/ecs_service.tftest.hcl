@@ -765,3 +765,42 @@ run "invalid_propagate_tags" {
   }
   expect_failures = [var.propagate_tags]
 }
+
+run "explicit_alb_ingress_rule_with_an_unknown_group" {
+  command = plan
+
+  variables {
+    create_alb_ingress_rule = true
+  }
+
+  assert {
+    condition     = length(aws_vpc_security_group_ingress_rule.alb) == 1
+    error_message = "create_alb_ingress_rule = true creates the rule whatever Terraform knows of the group's ID."
+  }
+}
+
+run "explicit_alb_ingress_rule_needs_the_group" {
+  command = plan
+
+  variables {
+    create_alb_ingress_rule = true
+    alb_security_group_id   = null
+    target_group_arn        = null
+  }
+
+  expect_failures = [var.alb_security_group_id]
+}
+
+run "alb_ingress_rule_can_be_turned_off" {
+  command = plan
+
+  variables {
+    create_alb_ingress_rule = false
+    target_group_arn        = null
+  }
+
+  assert {
+    condition     = length(aws_vpc_security_group_ingress_rule.alb) == 0
+    error_message = "create_alb_ingress_rule = false creates no ingress rule."
+  }
+}
