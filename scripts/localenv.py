@@ -123,7 +123,8 @@ def running(name: str, directory: Path | None = None) -> Service | None:
 
 
 def start_emulator(directory: Path | None = None) -> Service:
-    """Start moto in server mode (or reuse a healthy one) and return its endpoint."""
+    """Start the AWS emulator (moto plus the RPC v2 CBOR protocol, scripts/emulator_server.py)
+    or reuse a healthy one, and return its endpoint."""
     directory = directory or state_dir()
     directory.mkdir(parents=True, exist_ok=True)
     current = running("emulator", directory)
@@ -132,17 +133,19 @@ def start_emulator(directory: Path | None = None) -> Service:
     if current:
         stop("emulator", directory)
 
-    moto = Path(sys.executable).parent / "moto_server"
-    if not moto.exists():
-        moto = REPO / ".venv" / "bin" / "moto_server"
-    if not moto.exists():
+    # The server needs moto: the interpreter of the environment moto_server is installed in.
+    python = Path(sys.executable)
+    if not (python.parent / "moto_server").exists():
+        python = REPO / ".venv" / "bin" / "python"
+    if not (python.parent / "moto_server").exists():
         raise SystemExit("moto_server not found: run scripts/dev-env first")
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
+    server = REPO / "scripts" / "emulator_server.py"
     return _launch(
         directory,
         "emulator",
-        [str(moto), "-H", "127.0.0.1", "-p", str(port)],
+        [str(python), str(server), "-H", "127.0.0.1", "-p", str(port)],
         endpoint,
         lambda: _healthy(endpoint + "/moto-api/data.json"),
         timeout=HEALTH_TIMEOUT_S,
