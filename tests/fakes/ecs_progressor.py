@@ -1,12 +1,16 @@
-"""An ECS endpoint that progresses deployments: a test double in front of the moto server.
+"""An ECS endpoint that progresses deployments and one-off tasks: a test double in front of
+the moto server.
 
 Why it exists: moto's ECS never moves a deployment forward. After ``UpdateService`` moto
 changes the service's ``taskDefinition`` but keeps its single deployment (with the *old*
 task definition, IN_PROGRESS) forever: no new deployment id, no COMPLETED, no circuit
 breaker, no rollback, no service events. The ``ecs-deploy`` action waits for exactly those,
 so a run of the real action (for example through ``act``) against moto alone could never
-finish. No real ECS can run here; this double supplies only the missing dynamics and leaves
-every other answer to moto.
+finish. Its one-off tasks (a migration before the deploy) fare no better: moto's task goes
+to STOPPED after four ``DescribeTasks`` calls whatever time passed, never sets ``stopCode``
+or ``stoppedAt``, and keeps its container PENDING with ``exitCode`` 0, so a migration can
+neither take time nor fail. No real ECS can run here; this double supplies only the missing
+dynamics and leaves every other answer to moto.
 
 How it is used: an HTTP server on ``127.0.0.1:<free port>`` that speaks ECS's JSON protocol
 (``POST /``, ``X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Operation>``,
@@ -28,6 +32,15 @@ except for:
   moto's own) are rewritten to the state the service's scenario has reached by now;
   ``deploymentConfiguration`` sent with ``CreateService``/``UpdateService`` through the
   double is reported back (moto drops it).
+* ``RunTask``: forwarded to moto (so the task exists there and ``ListTasks`` finds it);
+  every task moto started is recorded with the one-off scenario of its cluster and task
+  definition family. ``RunTask``, ``DescribeTasks`` and ``StopTask`` answers for recorded
+  tasks are rewritten to the state reached by now (see "One-off tasks" below).
+* A ``RunTask`` that crashes moto (HTTP 5xx) is answered 400 ``ClientException`` with a
+  one-line message naming moto's two known crashes, instead of moto's HTML page (which
+  botocore would retry): a container definition with neither ``memory`` nor
+  ``memoryReservation`` (valid on Fargate), and an awsvpc task in a VPC without
+  ``enableDnsHostnames``. Tests that run tasks set both.
 
 Scenarios are set per service before the update, through the control API
 ``POST /_progressor/scenario`` with JSON ``{"cluster": "app", "service": "web", "outcome":
@@ -54,14 +67,37 @@ payloads and messages follow ECS's and ``tests/fakes/ecs_scenarios.py``'s:
   rollback is COMPLETED and the service has reached a steady state.
 * ``stuck``: the new deployment stays IN_PROGRESS with its tasks pending.
 
+One-off tasks follow ECS's task lifecycle, in real seconds from the ``RunTask`` call
+(``after_s`` of the task's one-off scenario): PROVISIONING (``createdAt``; containers
+PENDING, no ``exitCode``), PENDING at ``after_s/4`` (``pullStartedAt``), RUNNING at
+``after_s/2`` (``pullStoppedAt``, ``startedAt``, ``connectivity`` CONNECTED; containers
+RUNNING), then at ``after_s`` STOPPED: ``desiredStatus`` STOPPED, ``stopCode``
+EssentialContainerExited, ``stoppedReason`` "Essential container in task exited",
+``executionStoppedAt``/``stoppingAt``/``stoppedAt``, every container STOPPED. The container
+that exits is the first one given a ``command`` in ``overrides.containerOverrides`` (else
+the first container) and reports the scenario's ``exitCode``; the others, stopped by ECS
+after it, report 0. ``StopTask`` before that stops the task at once: STOPPED, ``stopCode``
+UserInitiated, ``stoppedReason`` the request's ``reason`` (ECS's "Task stopped by user"
+without one), containers STOPPED without ``exitCode``; on a task already STOPPED it changes
+nothing. One-off scenarios are set through ``POST /_progressor/one-off`` with JSON
+``{"cluster": "app", "family": "web", "exit_code": 3, "after_s": 1}`` (in-process:
+``EcsProgressor.set_one_off``); ``cluster`` and ``family`` may each be left out to cover
+every cluster or family, and the most specific scenario wins (cluster+family, cluster,
+family, neither). A task takes its scenario when ``RunTask`` is called. Without one it
+exits 0 after 1 s: unlike a deployment, a task that never stops is not a useful default
+(every caller would have to time out), and a migration that succeeds is the common case.
+
 The service is assumed steady before the first recorded update: its previous deployment is
 reported COMPLETED with running = desired (moto reports it IN_PROGRESS with 0 running).
 
-Not modelled: tasks (``ListTasks``/``DescribeTasks``/``RunTask`` are moto's, so the task
-ids in events name no real task and a diagnosis finds no stopped tasks), load balancers,
-service auto scaling, ``minimumHealthyPercent``/``maximumPercent`` pacing, deployment
-alarms, blue/green (CODE_DEPLOY) controllers, pagination, and ECS's wording of events not
-listed above. Other services (EC2, IAM, …) never pass through the double.
+Not modelled: the service's own tasks (the task ids in deployment events name no real task
+and a diagnosis finds no stopped tasks), ``ListTasks`` (moto's: a stopped one-off task is
+still desired RUNNING there), containers beyond moto's (moto lists only the task
+definition's first container), exit codes of containers stopped by ``StopTask``, tasks that
+fail to start (image pull errors), task placement failures, load balancers, service auto
+scaling, ``minimumHealthyPercent``/``maximumPercent`` pacing, deployment alarms, blue/green
+(CODE_DEPLOY) controllers, pagination, and ECS's wording of events not listed above. Other
+services (EC2, IAM, …) never pass through the double.
 """
 
 from __future__ import annotations
@@ -85,6 +121,15 @@ CONTENT_TYPE = "application/x-amz-json-1.1"
 CONTROL_PREFIX = "/_progressor/"
 OUTCOMES = ("completed", "circuit_breaker", "stuck")
 CIRCUIT_BREAKER_REASON = "ECS deployment circuit breaker: tasks failed to start."
+EXITED_STOP_CODE = "EssentialContainerExited"
+EXITED_REASON = "Essential container in task exited"
+USER_STOP_CODE = "UserInitiated"
+USER_STOP_REASON = "Task stopped by user"  # ECS's when StopTask gives no reason
+RUN_TASK_CRASH = (
+    "the emulator could not run the task (moto answered HTTP {status}); moto crashes when a "
+    "container definition has neither memory nor memoryReservation, or when an awsvpc "
+    "task's VPC has enableDnsHostnames off"
+)
 _HOP_BY_HOP = frozenset(
     {"connection", "content-length", "transfer-encoding", "keep-alive", "host", "expect"}
 )
@@ -106,6 +151,88 @@ class Scenario:
     @property
     def drain(self) -> float:
         return self.after_s / 2 if self.drain_s is None else self.drain_s
+
+
+@dataclass(frozen=True)
+class OneOff:
+    """What a one-off task does: its container exits with ``exit_code`` after ``after_s``."""
+
+    exit_code: int = 0
+    after_s: float = 1.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.exit_code, bool) or not isinstance(self.exit_code, int):
+            raise ValueError(f"exit_code must be an integer, got {self.exit_code!r}")
+        if not 0 <= self.exit_code <= 255:
+            raise ValueError(f"exit_code must be between 0 and 255, got {self.exit_code}")
+        if self.after_s <= 0:
+            raise ValueError(f"after_s must be positive, got {self.after_s}")
+
+
+@dataclass
+class TaskRecord:
+    """One task started through the double: when, with which scenario, who exits."""
+
+    arn: str
+    created: float
+    one_off: OneOff
+    exiting: str | None  # the container that exits with the scenario's code
+    stopped: tuple[float, str] | None = None  # StopTask: when, reason
+
+    def stop_at(self) -> float:
+        natural = self.created + self.one_off.after_s
+        return natural if self.stopped is None else min(natural, self.stopped[0])
+
+    def user_stopped(self) -> bool:
+        return self.stopped is not None and self.stopped[0] < self.created + self.one_off.after_s
+
+
+def _ms(at: float) -> float:
+    return round(at, 3)
+
+
+def task_payload(task: dict[str, Any], record: TaskRecord, now: float) -> None:
+    """Rewrite one moto task payload in place with the state ``record`` has reached at
+    ``now`` (pure: the lifecycle in the module docstring)."""
+    t0, after = record.created, record.one_off.after_s
+    stop_at = record.stop_at()
+    marks = {"PENDING": t0 + after / 4, "RUNNING": t0 + after / 2, "STOPPED": stop_at}
+    reached = [s for s, at in marks.items() if at <= now and at <= stop_at]
+    status = reached[-1] if reached else "PROVISIONING"
+    for key in ("stopCode", "stoppedReason", "stoppingAt", "stoppedAt", "executionStoppedAt"):
+        task.pop(key, None)  # moto sends stoppedReason "" for a running task; ECS omits it
+    task["createdAt"] = _ms(t0)
+    task["lastStatus"] = status
+    task["desiredStatus"] = "STOPPED" if status == "STOPPED" else "RUNNING"
+    if "PENDING" in reached:
+        task["pullStartedAt"] = _ms(marks["PENDING"])
+    if "RUNNING" in reached:
+        task["pullStoppedAt"] = task["startedAt"] = _ms(marks["RUNNING"])
+        task["connectivity"], task["connectivityAt"] = "CONNECTED", _ms(marks["RUNNING"])
+    user = record.user_stopped()
+    if status == "STOPPED":
+        task["stopCode"] = USER_STOP_CODE if user else EXITED_STOP_CODE
+        task["stoppedReason"] = record.stopped[1] if user and record.stopped else EXITED_REASON
+        for key in ("executionStoppedAt", "stoppingAt", "stoppedAt"):
+            task[key] = _ms(stop_at)
+    container_status = "PENDING" if status == "PROVISIONING" else status
+    for container in task.get("containers") or []:
+        container["taskArn"] = task.get("taskArn")  # moto puts the task definition's ARN here
+        container["lastStatus"] = container_status
+        container.pop("exitCode", None)
+        if status == "STOPPED" and not user:
+            exits = container.get("name") == record.exiting
+            container["exitCode"] = record.one_off.exit_code if exits else 0
+
+
+def exiting_container(request: dict[str, Any], task: dict[str, Any]) -> str | None:
+    """The container whose exit ends a one-off task: the first one given a command."""
+    overrides = (request.get("overrides") or {}).get("containerOverrides") or []
+    named = next((o.get("name") for o in overrides if o.get("command") and o.get("name")), None)
+    if named is not None:
+        return str(named)
+    first: dict[str, Any] = next(iter(task.get("containers") or []), {})
+    return str(first["name"]) if first.get("name") else None
 
 
 def _name(value: str) -> str:
@@ -147,6 +274,8 @@ class EcsProgressor:
         self._scenarios: dict[tuple[str, str], Scenario] = {}
         self._services: dict[tuple[str, str], _Tracked] = {}
         self._configs: dict[tuple[str, str], dict[str, Any]] = {}
+        self._one_offs: dict[tuple[str | None, str | None], OneOff] = {}
+        self._tasks: dict[str, TaskRecord] = {}  # by task ARN
         self._ids = itertools.count(1)
         self._random = random.Random()
         self.requests: list[str] = []  # operations seen, in order
@@ -196,11 +325,34 @@ class EcsProgressor:
         with self._lock:
             self._scenarios[(_name(cluster), _name(service))] = scenario
 
+    def set_one_off(
+        self,
+        cluster: str | None = None,
+        family: str | None = None,
+        *,
+        exit_code: int = 0,
+        after_s: float = 1.0,
+    ) -> None:
+        """What later one-off tasks of ``cluster``/``family`` do (None: any); see the module
+        docstring."""
+        one_off = OneOff(exit_code, float(after_s))
+        key = (None if cluster is None else _name(cluster), family)
+        with self._lock:
+            self._one_offs[key] = one_off
+
+    def _one_off_for(self, cluster: str, family: str) -> OneOff:
+        for key in ((cluster, family), (cluster, None), (None, family), (None, None)):
+            if key in self._one_offs:
+                return self._one_offs[key]
+        return OneOff()
+
     def reset(self) -> None:
         with self._lock:
             self._scenarios.clear()
             self._services.clear()
             self._configs.clear()
+            self._one_offs.clear()
+            self._tasks.clear()
             self.requests.clear()
 
     def state(self) -> dict[str, Any]:
@@ -443,6 +595,54 @@ class EcsProgressor:
                 self._with_config(service)
             return status, out_headers, json.dumps(response).encode()
 
+    def _record_of(self, task: str) -> TaskRecord | None:
+        """The record of a task named by ARN or by id."""
+        return self._tasks.get(task) or next(
+            (r for arn, r in self._tasks.items() if arn.rsplit("/", 1)[-1] == task), None
+        )
+
+    def _task_call(
+        self,
+        operation: str,
+        request: dict[str, Any],
+        path: str,
+        headers: dict[str, str],
+        body: bytes,
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """RunTask, DescribeTasks, StopTask: moto's answer with recorded tasks rewritten."""
+        with self._lock:
+            status, out_headers, data = self._forward("POST", path, headers, body)
+            if operation == "RunTask" and status >= 500:
+                message = RUN_TASK_CRASH.format(status=status)
+                error = {"__type": "ClientException", "message": message}
+                return 400, [("Content-Type", CONTENT_TYPE)], json.dumps(error).encode()
+            if status != 200:
+                return status, out_headers, data
+            response = json.loads(data)
+            now = self._clock()
+            if operation == "RunTask":
+                cluster = _name(str(request.get("cluster") or "default"))
+                for task in response.get("tasks") or []:
+                    family = _name(str(task.get("taskDefinitionArn", ""))).split(":")[0]
+                    self._tasks[str(task["taskArn"])] = TaskRecord(
+                        str(task["taskArn"]),
+                        now,
+                        self._one_off_for(cluster, family),
+                        exiting_container(request, task),
+                    )
+            if operation == "StopTask":
+                record = self._record_of(str(request.get("task") or ""))
+                if record is not None and record.stopped is None and now < record.stop_at():
+                    record.stopped = (now, str(request.get("reason") or USER_STOP_REASON))
+            tasks = list(response.get("tasks") or [])
+            if isinstance(response.get("task"), dict):
+                tasks.append(response["task"])
+            for task in tasks:
+                found = self._tasks.get(str(task.get("taskArn")))
+                if found is not None:
+                    task_payload(task, found, now)
+            return status, out_headers, json.dumps(response).encode()
+
     def handle(
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -452,6 +652,13 @@ class EcsProgressor:
         if operation:
             with self._lock:
                 self.requests.append(operation)
+        if method == "POST" and operation in ("RunTask", "DescribeTasks", "StopTask"):
+            try:
+                task_request = json.loads(body or b"{}")
+            except ValueError:
+                task_request = None
+            if isinstance(task_request, dict):
+                return self._task_call(operation, task_request, path, headers, body)
         if method == "POST" and operation in ("UpdateService", "CreateService", "DescribeServices"):
             try:
                 request = json.loads(body or b"{}")
@@ -492,6 +699,20 @@ class EcsProgressor:
                 )
             except (ValueError, KeyError, TypeError) as error:
                 return 400, {"error": f"bad scenario: {error}"}
+            return 200, {"ok": True}
+        if method == "POST" and command == "one-off":
+            try:
+                spec = json.loads(body or b"{}")
+                if not isinstance(spec, dict):
+                    raise TypeError("expected a JSON object")
+                self.set_one_off(
+                    None if spec.get("cluster") is None else str(spec["cluster"]),
+                    None if spec.get("family") is None else str(spec["family"]),
+                    exit_code=spec.get("exit_code", 0),
+                    after_s=float(spec.get("after_s", 1.0)),
+                )
+            except (ValueError, TypeError) as error:
+                return 400, {"error": f"bad one-off: {error}"}
             return 200, {"ok": True}
         if method == "POST" and command == "reset":
             self.reset()

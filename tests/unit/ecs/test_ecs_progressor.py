@@ -3,6 +3,7 @@ scenario says, everything else is moto's answer."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import time
@@ -15,7 +16,14 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from tests.fakes.ecs_progressor import CIRCUIT_BREAKER_REASON, EcsProgressor
+from tests.fakes.ecs_progressor import (
+    CIRCUIT_BREAKER_REASON,
+    EcsProgressor,
+    OneOff,
+    TaskRecord,
+    exiting_container,
+    task_payload,
+)
 
 CLUSTER = "app"
 SERVICE = "web"
@@ -269,3 +277,251 @@ def test_control_api_over_http(stack: Stack) -> None:
     assert control(url, "POST", "/_progressor/reset") == (200, {"ok": True})
     assert control(url, "GET", "/_progressor/state") == (200, {})
     assert control(url, "GET", "/_progressor/nothing")[0] == 404
+
+
+# -- one-off tasks ---------------------------------------------------------------------------
+
+
+def register_runnable(ecs: Any, family: str = "web") -> str:
+    """A task definition moto can run: it crashes on a container without memory or
+    memoryReservation (see the progressor's docstring)."""
+    return str(
+        ecs.register_task_definition(
+            family=family,
+            networkMode="awsvpc",
+            requiresCompatibilities=["FARGATE"],
+            cpu="256",
+            memory="512",
+            containerDefinitions=[
+                {"name": "web", "image": f"registry.example/{family}:1", "memoryReservation": 256}
+            ],
+        )["taskDefinition"]["taskDefinitionArn"]
+    )
+
+
+@pytest.fixture
+def tasks(stack: Stack) -> Stack:
+    """The stack with a VPC moto can start awsvpc tasks in (it crashes without DNS
+    hostnames)."""
+    subnet = stack.service(stack.moto)["networkConfiguration"]["awsvpcConfiguration"]["subnets"]
+    ec2 = boto3.client("ec2")
+    vpc = ec2.describe_subnets(SubnetIds=subnet)["Subnets"][0]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+    return stack
+
+
+def run_task(stack: Stack, task_definition: str, command: tuple[str, ...] = ("migrate",)) -> Any:
+    network = stack.service(stack.moto)["networkConfiguration"]
+    return stack.ecs.run_task(
+        cluster=CLUSTER,
+        taskDefinition=task_definition,
+        count=1,
+        startedBy="slipway",
+        launchType="FARGATE",
+        networkConfiguration=network,
+        overrides={"containerOverrides": [{"name": "web", "command": list(command)}]},
+    )["tasks"][0]
+
+
+def describe_task(stack: Stack, arn: str) -> dict[str, Any]:
+    return stack.ecs.describe_tasks(cluster=CLUSTER, tasks=[arn])["tasks"][0]  # type: ignore[no-any-return]
+
+
+def wait_stopped(stack: Stack, arn: str, timeout: float = 5.0) -> tuple[dict[str, Any], list[str]]:
+    """The stopped task and the statuses seen on the way (consecutive repeats dropped)."""
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        task = describe_task(stack, arn)
+        if not seen or seen[-1] != task["lastStatus"]:
+            seen.append(task["lastStatus"])
+        if task["lastStatus"] == "STOPPED":
+            return task, seen
+        assert time.monotonic() < deadline, f"task still {task['lastStatus']}"
+        time.sleep(0.05)
+
+
+def test_a_one_off_task_exits_0_after_1s_by_default(tasks: Stack) -> None:
+    definition = register_runnable(tasks.moto)
+    started = time.time()
+    task = run_task(tasks, definition)
+    arn = task["taskArn"]
+    assert (task["lastStatus"], task["desiredStatus"]) == ("PROVISIONING", "RUNNING")
+    assert abs(task["createdAt"].timestamp() - started) < 1
+    [container] = task["containers"]
+    assert (container["name"], container["lastStatus"], container["taskArn"]) == (
+        "web",
+        "PENDING",
+        arn,
+    )
+    assert "exitCode" not in container and "stoppedReason" not in task
+    # the task exists in moto too, with the command override
+    [in_moto] = tasks.moto.describe_tasks(cluster=CLUSTER, tasks=[arn])["tasks"]
+    assert in_moto["overrides"]["containerOverrides"][0]["command"] == ["migrate"]
+    assert tasks.moto.list_tasks(cluster=CLUSTER)["taskArns"] == [arn]
+
+    stopped, _ = wait_stopped(tasks, arn)
+    assert (stopped["lastStatus"], stopped["desiredStatus"]) == ("STOPPED", "STOPPED")
+    assert stopped["stopCode"] == "EssentialContainerExited"
+    assert stopped["stoppedReason"] == "Essential container in task exited"
+    created = stopped["createdAt"].timestamp()
+    assert stopped["stoppedAt"].timestamp() - created == pytest.approx(1.0, abs=0.01)
+    assert stopped["startedAt"].timestamp() - created == pytest.approx(0.5, abs=0.01)
+    [container] = stopped["containers"]
+    assert (container["lastStatus"], container["exitCode"]) == ("STOPPED", 0)
+
+
+def test_one_off_scenarios_by_family_and_cluster_most_specific_first(tasks: Stack) -> None:
+    web = register_runnable(tasks.moto, "web")
+    other = register_runnable(tasks.moto, "report")
+    tasks.progressor.set_one_off(CLUSTER, "web", exit_code=3, after_s=2)
+    tasks.progressor.set_one_off(CLUSTER, exit_code=5, after_s=0.4)
+    tasks.progressor.set_one_off(family="report", exit_code=7, after_s=0.4)  # less specific
+
+    failed, seen = wait_stopped(tasks, run_task(tasks, web)["taskArn"])
+    assert seen == ["PROVISIONING", "PENDING", "RUNNING", "STOPPED"]
+    assert failed["containers"][0]["exitCode"] == 3
+    assert failed["stopCode"] == "EssentialContainerExited"
+    assert failed["stoppedAt"].timestamp() - failed["createdAt"].timestamp() == pytest.approx(
+        2.0, abs=0.01
+    )
+    assert failed["pullStartedAt"].timestamp() - failed["createdAt"].timestamp() == pytest.approx(
+        0.5, abs=0.01
+    )
+    report, _ = wait_stopped(tasks, run_task(tasks, other)["taskArn"])
+    assert report["containers"][0]["exitCode"] == 5  # the cluster's scenario beats the family's
+
+
+def test_stop_task_stops_a_one_off_task_at_once(tasks: Stack) -> None:
+    definition = register_runnable(tasks.moto)
+    tasks.progressor.set_one_off(CLUSTER, "web", after_s=30)
+    arn = run_task(tasks, definition)["taskArn"]
+    response = tasks.ecs.stop_task(cluster=CLUSTER, task=arn, reason="migration timed out")
+    for task in (response["task"], describe_task(tasks, arn)):
+        assert (task["lastStatus"], task["desiredStatus"]) == ("STOPPED", "STOPPED")
+        assert (task["stopCode"], task["stoppedReason"]) == ("UserInitiated", "migration timed out")
+        [container] = task["containers"]
+        assert container["lastStatus"] == "STOPPED" and "exitCode" not in container
+        assert task["stoppedAt"].timestamp() - task["createdAt"].timestamp() < 1
+        assert "startedAt" not in task  # it never got to RUNNING
+
+    second = run_task(tasks, definition)["taskArn"]
+    by_id = second.rsplit("/", 1)[1]
+    assert tasks.ecs.stop_task(cluster=CLUSTER, task=by_id)["task"]["stoppedReason"] == (
+        "Task stopped by user"
+    )
+
+
+def test_stop_task_on_a_stopped_task_changes_nothing(tasks: Stack) -> None:
+    definition = register_runnable(tasks.moto)
+    tasks.progressor.set_one_off(CLUSTER, "web", exit_code=2, after_s=0.2)
+    arn = run_task(tasks, definition)["taskArn"]
+    before, _ = wait_stopped(tasks, arn)
+    after = tasks.ecs.stop_task(cluster=CLUSTER, task=arn, reason="too late")["task"]
+    assert (after["stopCode"], after["stoppedReason"]) == (
+        "EssentialContainerExited",
+        "Essential container in task exited",
+    )
+    assert after["containers"][0]["exitCode"] == 2
+    assert after["stoppedAt"] == before["stoppedAt"]
+
+
+def test_a_run_task_that_crashes_moto_gets_a_one_line_client_error(tasks: Stack) -> None:
+    # stack.first has no container memory: valid on Fargate, but moto's RunTask crashes
+    with pytest.raises(ClientError) as caught:
+        run_task(tasks, tasks.first)
+    error = caught.value.response["Error"]
+    assert error["Code"] == "ClientException"
+    assert error["Message"].startswith(
+        "the emulator could not run the task (moto answered HTTP 500)"
+    )
+    assert "memoryReservation" in error["Message"] and "\n" not in error["Message"]
+    assert tasks.progressor.requests.count("RunTask") == 1  # a 400 is not retried
+
+
+def test_one_off_control_api_over_http(tasks: Stack) -> None:
+    url = tasks.progressor.url
+    spec = {"cluster": CLUSTER, "family": "web", "exit_code": 4, "after_s": 0.2}
+    assert control(url, "POST", "/_progressor/one-off", spec) == (200, {"ok": True})
+    for bad, expected in (
+        ({"exit_code": "4"}, "exit_code must be an integer, got '4'"),
+        ({"exit_code": 256}, "exit_code must be between 0 and 255, got 256"),
+        ({"after_s": 0}, "after_s must be positive, got 0.0"),
+    ):
+        assert control(url, "POST", "/_progressor/one-off", {**spec, **bad}) == (
+            400,
+            {"error": f"bad one-off: {expected}"},
+        )
+    definition = register_runnable(tasks.moto)
+    task, _ = wait_stopped(tasks, run_task(tasks, definition)["taskArn"])
+    assert task["containers"][0]["exitCode"] == 4
+
+    assert control(url, "POST", "/_progressor/reset") == (200, {"ok": True})
+    task, _ = wait_stopped(tasks, run_task(tasks, definition)["taskArn"])
+    assert task["containers"][0]["exitCode"] == 0  # the scenario was forgotten
+
+
+# -- the task lifecycle, pure ---------------------------------------------------------------
+
+MOTO_TASK: dict[
+    str, Any
+] = {  # the shape moto 5 answers RunTask with (one container, stoppedReason "")
+    "taskArn": "arn:aws:ecs:us-east-1:123456789012:task/app/4df6df3f",
+    "taskDefinitionArn": "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3",
+    "lastStatus": "RUNNING",
+    "desiredStatus": "RUNNING",
+    "stoppedReason": "",
+    "containers": [
+        {
+            "taskArn": "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3",
+            "name": "web",
+            "lastStatus": "PENDING",
+            "exitCode": 0,
+        },
+        {"name": "proxy", "lastStatus": "PENDING", "exitCode": 0},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("now", "status", "containers"),
+    [
+        (100.0, "PROVISIONING", [("PENDING", None), ("PENDING", None)]),
+        (101.5, "PENDING", [("PENDING", None), ("PENDING", None)]),
+        (102.0, "RUNNING", [("RUNNING", None), ("RUNNING", None)]),
+        (104.0, "STOPPED", [("STOPPED", 3), ("STOPPED", 0)]),
+    ],
+)
+def test_task_payload_follows_the_lifecycle(
+    now: float, status: str, containers: list[tuple[str, int | None]]
+) -> None:
+    record = TaskRecord(MOTO_TASK["taskArn"], 100.0, OneOff(exit_code=3, after_s=4), "web")
+    task = copy.deepcopy(MOTO_TASK)
+    task_payload(task, record, now)
+    assert task["lastStatus"] == status
+    assert task["desiredStatus"] == ("STOPPED" if status == "STOPPED" else "RUNNING")
+    assert [(c["lastStatus"], c.get("exitCode")) for c in task["containers"]] == containers
+    assert {c["taskArn"] for c in task["containers"]} == {MOTO_TASK["taskArn"]}
+    assert ("stoppedReason" in task, "stopCode" in task) == (status == "STOPPED",) * 2
+    assert ("startedAt" in task) == (status in ("RUNNING", "STOPPED"))
+
+
+def test_exiting_container_is_the_first_one_given_a_command() -> None:
+    request = {
+        "overrides": {
+            "containerOverrides": [
+                {"name": "proxy", "environment": []},
+                {"name": "web", "command": ["migrate"]},
+            ]
+        }
+    }
+    assert exiting_container(request, MOTO_TASK) == "web"
+    assert exiting_container({}, MOTO_TASK) == "web"  # no override: the first container
+    assert exiting_container({"overrides": {}}, {"containers": []}) is None
+
+
+def test_one_off_scenarios_refuse_bad_values() -> None:
+    with pytest.raises(ValueError, match="exit_code must be an integer, got True"):
+        OneOff(exit_code=True)
+    with pytest.raises(ValueError, match="after_s must be positive"):
+        OneOff(after_s=-1)
