@@ -464,6 +464,45 @@ class RpcV2CborAdapter:
         return int(status.split(" ", 1)[0]), headers.to_wsgi_list(), answer
 
 
+# The emulator listens on plain HTTP where AWS's endpoints are HTTPS-only, and moto ignores
+# conditions other than StringEquals, so a TLS-only bucket policy (Deny when
+# aws:SecureTransport is false, as modules/state-backend writes) would deny every object
+# request. Clients of AWS always use TLS: statements that apply only to plain-HTTP requests
+# are left out before moto evaluates the policy; every other statement stays as it is.
+
+
+def applies_only_without_tls(statement: Mapping[str, Any]) -> bool:
+    condition = statement.get("Condition") or {}
+    if set(condition) != {"Bool"} or set(condition["Bool"]) != {"aws:SecureTransport"}:
+        return False
+    value = condition["Bool"]["aws:SecureTransport"]
+    values = value if isinstance(value, list) else [value]
+    return [str(v).lower() for v in values] == ["false"]
+
+
+def policy_for_tls_requests(document: str) -> str:
+    policy = json.loads(document)
+    statements = policy.get("Statement", [])
+    if isinstance(statements, list):
+        policy["Statement"] = [s for s in statements if not applies_only_without_tls(s)]
+    elif applies_only_without_tls(statements):
+        policy["Statement"] = []
+    return json.dumps(policy)
+
+
+def evaluate_bucket_policies_as_tls() -> None:
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def get_permission(bucket: Any, action: str, resource: str) -> Any:
+        if bucket.policy is None:
+            return PermissionResult.NEUTRAL
+        document = policy_for_tls_requests(bucket.policy.decode())
+        return IAMPolicy(document).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign,assignment]
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-H", "--host", default="127.0.0.1", help="address to bind")
@@ -494,6 +533,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     from werkzeug.serving import run_simple
 
+    evaluate_bucket_policies_as_tls()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
     app = RpcV2CborAdapter(DomainDispatcherApplication(create_backend_app))
