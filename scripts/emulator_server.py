@@ -503,6 +503,57 @@ def evaluate_bucket_policies_as_tls() -> None:
     FakeBucket.get_permission = get_permission  # type: ignore[method-assign,assignment]
 
 
+# moto keeps no tags on Application Auto Scaling resources and does not implement its
+# TagResource, UntagResource and ListTagsForResource; the Terraform provider reads the tags
+# right after registering a scalable target and retries the 500 for minutes. They are kept
+# here, per backend (so /moto-api/reset clears them), with RegisterScalableTarget's Tags.
+
+
+def add_application_autoscaling_tags() -> None:
+    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+    from moto.utilities.tagging_service import TaggingService
+
+    def tags_of(response: Any) -> TaggingService:
+        backend = response.applicationautoscaling_backend
+        if not hasattr(backend, "emulator_tags"):
+            backend.emulator_tags = TaggingService()
+        return backend.emulator_tags  # type: ignore[no-any-return]
+
+    def tag_list(tags: Mapping[str, str] | None) -> list[dict[str, str]]:
+        return [{"Key": key, "Value": value} for key, value in (tags or {}).items()]
+
+    register = ApplicationAutoScalingResponse.register_scalable_target
+
+    def register_scalable_target(self: Any) -> str:
+        body = register(self)
+        tags = tag_list(self._get_param("Tags"))
+        if tags:
+            tags_of(self).tag_resource(json.loads(body)["ScalableTargetARN"], tags)
+        return body
+
+    def tag_resource(self: Any) -> str:
+        tags_of(self).tag_resource(
+            self._get_param("ResourceARN"), tag_list(self._get_param("Tags"))
+        )
+        return "{}"
+
+    def untag_resource(self: Any) -> str:
+        tags_of(self).untag_resource_using_names(
+            self._get_param("ResourceARN"), self._get_param("TagKeys") or []
+        )
+        return "{}"
+
+    def list_tags_for_resource(self: Any) -> str:
+        tags = tags_of(self).get_tag_dict_for_resource(self._get_param("ResourceARN"))
+        return json.dumps({"Tags": tags})
+
+    response_class: Any = ApplicationAutoScalingResponse
+    response_class.register_scalable_target = register_scalable_target
+    response_class.tag_resource = tag_resource
+    response_class.untag_resource = untag_resource
+    response_class.list_tags_for_resource = list_tags_for_resource
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-H", "--host", default="127.0.0.1", help="address to bind")
@@ -534,6 +585,7 @@ def main(argv: list[str] | None = None) -> None:
     from werkzeug.serving import run_simple
 
     evaluate_bucket_policies_as_tls()
+    add_application_autoscaling_tags()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
     app = RpcV2CborAdapter(DomainDispatcherApplication(create_backend_app))

@@ -171,11 +171,6 @@ class Coverage:
     plan_only: Mapping[str, str]
 
 
-_SCALING_PLAN_ONLY_WHY = (
-    "moto 5.2.5 does not implement Application Auto Scaling ListTagsForResource, which the "
-    "provider calls after RegisterScalableTarget (HTTP 500, retried until the provider gives up)"
-)
-
 # moto's own server (5.2.5): no Smithy RPC v2 CBOR, so no CloudWatch for the provider.
 MOTO_COVERAGE = Coverage(
     name="moto",
@@ -210,23 +205,9 @@ MOTO_COVERAGE = Coverage(
     },
 )
 
-# moto behind scripts/emulator_server.py, which also speaks RPC v2 CBOR.
-CBOR_COVERAGE = Coverage(
-    name="moto with RPC v2 CBOR",
-    apply_targets=(
-        "module.network",
-        "module.alb",
-        "module.ecr",
-        "module.ecs_cluster",
-        "module.ecs_service",
-        "module.rds",
-        "module.monitoring",
-    ),
-    plan_only={
-        "aws_appautoscaling_target": _SCALING_PLAN_ONLY_WHY,
-        "aws_appautoscaling_policy": "attached to the scalable target, which is not created",
-    },
-)
+# The project's emulator (scripts/emulator_server.py): moto plus the RPC v2 CBOR protocol and
+# Application Auto Scaling tags, so everything applies.
+CBOR_COVERAGE = Coverage(name="the project's emulator", apply_targets=(), plan_only={})
 
 
 def speaks_rpc_v2_cbor(endpoint: str) -> bool:
