@@ -554,6 +554,38 @@ def add_application_autoscaling_tags() -> None:
     response_class.list_tags_for_resource = list_tags_for_resource
 
 
+# A Fargate task definition may set memory only at the task level; moto adds up its
+# containers' memory to place a task and crashes (HTTP 500) on RunTask when a container has
+# none. Such containers count as 0 here: the task-level memory is the limit, as on Fargate.
+
+_MEMORY_KEYS = ("memory", "Memory", "memoryReservation", "MemoryReservation")
+
+
+def containers_with_memory(containers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        c if any(k in c for k in _MEMORY_KEYS) else {**c, "memoryReservation": 0}
+        for c in containers
+    ]
+
+
+def place_tasks_without_container_memory() -> None:
+    import copy
+
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    backend_class: Any = EC2ContainerServiceBackend
+    calculate = backend_class._calculate_task_resource_requirements
+
+    def requirements(task_definition: Any) -> Any:
+        counted = copy.copy(task_definition)
+        counted.container_definitions = containers_with_memory(
+            task_definition.container_definitions
+        )
+        return calculate(counted)
+
+    backend_class._calculate_task_resource_requirements = staticmethod(requirements)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-H", "--host", default="127.0.0.1", help="address to bind")
@@ -586,6 +618,7 @@ def main(argv: list[str] | None = None) -> None:
 
     evaluate_bucket_policies_as_tls()
     add_application_autoscaling_tags()
+    place_tasks_without_container_memory()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
     app = RpcV2CborAdapter(DomainDispatcherApplication(create_backend_app))

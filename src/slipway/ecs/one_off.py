@@ -105,6 +105,15 @@ def judge_one_off(task: Mapping[str, Any], container: str) -> tuple[bool, str]:
     return True, f"container {container} exited with code 0"
 
 
+def api_refusal(exc: Exception) -> str | None:
+    """``Code: message`` of an AWS API error (botocore's ClientError shape), else None."""
+    response = getattr(exc, "response", None)
+    if not isinstance(response, Mapping) or not isinstance(response.get("Error"), Mapping):
+        return None
+    error = response["Error"]
+    return f"{error.get('Code', 'error')}: {error.get('Message') or exc}"
+
+
 # -- I/O --------------------------------------------------------------------------------------
 
 
@@ -195,7 +204,13 @@ def run_one_off(
         service_payload = services[0]
 
     request = build_run_task_request(cluster, task_definition, service_payload, container, command)
-    response = _call(lambda: ecs_client.run_task(**request), backoff, sleep, clock, deadline)
+    try:
+        response = _call(lambda: ecs_client.run_task(**request), backoff, sleep, clock, deadline)
+    except Exception as exc:
+        refusal = api_refusal(exc)
+        if refusal is None:
+            raise
+        return done(False, f"run_task refused: {refusal}", None)
     tasks = response.get("tasks") or []
     if not tasks:
         failures = "; ".join(

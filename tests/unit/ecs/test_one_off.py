@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from tests.fakes.ecs_scenarios import Scenario, ScriptedEcs
 
 from slipway.ecs.one_off import build_run_task_request, judge_one_off, run_one_off
@@ -133,3 +134,32 @@ def test_capacity_provider_strategy_is_copied_instead_of_launch_type() -> None:
 )
 def test_judge_one_off(task: dict[str, Any], expected: tuple[bool, str]) -> None:
     assert judge_one_off(task, "migrate") == expected
+
+
+class RefusingEcs:
+    """An ECS client whose RunTask is refused, as AWS refuses one (AccessDenied, a bad
+    network configuration...)."""
+
+    def run_task(self, **_: Any) -> Any:
+        raise ClientError(
+            {"Error": {"Code": "AccessDeniedException", "Message": "not allowed: ecs:RunTask"}},
+            "RunTask",
+        )
+
+
+def test_refused_run_task_fails_the_migration_with_the_reason() -> None:
+    service = {
+        "launchType": "FARGATE",
+        "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-1"]}},
+    }
+    result = run_one_off(
+        RefusingEcs(),
+        "app",
+        "arn:aws:ecs:eu-west-1:111111111111:task-definition/web:2",
+        "web",
+        ["python", "-m", "app", "migrate"],
+        service_payload=service,
+        timeout_s=30,
+    )
+    assert not result.ok
+    assert result.reason == "run_task refused: AccessDeniedException: not allowed: ecs:RunTask"
