@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo demo-down test lint typecheck unit integration e2e modules dev actions docs bench clean
+.PHONY: demo demo-down test lint typecheck unit integration e2e modules dev actions docs bench bench-demo clean
 
 dev:
 	@scripts/dev-env
@@ -13,6 +13,8 @@ demo: dev
 
 demo-down:
 	@python3 scripts/localenv.py emulator stop
+	@python3 scripts/localenv.py postgres stop
+	@scripts/docker-env stop
 
 test: dev lint typecheck
 	$(VENV)/bin/pytest
@@ -22,7 +24,7 @@ lint: dev
 	$(VENV)/bin/ruff format --check src tests scripts scripts/release examples/app
 	$(PY) scripts/generate-actions --check
 	$(PY) scripts/generate-module-docs --check
-	$(VENV)/bin/actionlint tests/e2e/workflows/*.yml .github/workflows/*.yml
+	$(VENV)/bin/actionlint tests/e2e/workflows/*.yml .github/workflows/*.yml examples/workflows/*.yml
 
 typecheck: dev
 	$(VENV)/bin/mypy
@@ -49,6 +51,9 @@ modules: dev
 
 bench: dev
 	$(PY) scripts/bench_bootstrap.py
+
+bench-demo: dev
+	$(PY) scripts/bench_demo.py
 
 clean: demo-down
 	rm -rf .local .pytest_cache .mypy_cache .ruff_cache

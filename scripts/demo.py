@@ -1,124 +1,115 @@
 #!/usr/bin/env python3
-"""`make demo`: cw-alarms-check against the local AWS emulator, once healthy, once with an
-alarm firing in the middle of the bake. Safe to run again; `make demo-down` cleans up."""
+"""`make demo`: both pipelines, through the real workflows, against local services.
+
+Starts (or reuses) the AWS emulator, the Docker engine, the registry and PostgreSQL, then
+tells the story in scripts/localrun/demo_flow.py: two accounts onboarded, the infrastructure
+pipeline for dev and prod (plan on a pull request, approval, apply), the application
+pipeline (test, build, push, deploy, bake), the image promoted to prod, and a second deploy
+whose alarm fires and is rolled back. Safe to run again (the emulator is reset first);
+`make demo-down` stops everything."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
-import threading
 import time
+import urllib.request
 from pathlib import Path
 
-import boto3
-
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path[:0] = [str(ROOT / "scripts"), str(ROOT)]
 import localenv  # noqa: E402
+from localrun.demo_flow import Demo, DemoError, Services, Stage  # noqa: E402
+from tests.fakes.ecs_progressor import EcsProgressor  # noqa: E402
+from tests.fakes.github_api import FakeGitHub  # noqa: E402
 
-ALARMS = ["demo-web-5xx", "demo-web-latency", "demo-web-cpu"]
-TARGET_TRACKING = "TargetTracking-service/demo/web-AlarmHigh-0001"
-BOLD, RESET = ("\033[1m", "\033[0m") if sys.stdout.isatty() else ("", "")
-
-
-def banner(text: str) -> None:
-    print(f"\n{BOLD}━━ {text}{RESET}", flush=True)
-
-
-def prepare_alarms(cloudwatch: object) -> None:
-    for name in [*ALARMS, TARGET_TRACKING]:
-        cloudwatch.put_metric_alarm(  # type: ignore[attr-defined]
-            AlarmName=name,
-            Namespace="AWS/ECS",
-            MetricName="CPUUtilization",
-            Statistic="Average",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=70,
-            ComparisonOperator="GreaterThanThreshold",
-            Tags=[{"Key": "Service", "Value": "web"}],
-        )
-        # A rerun starts from healthy alarms whatever the last run left behind.
-        cloudwatch.set_alarm_state(  # type: ignore[attr-defined]
-            AlarmName=name, StateValue="OK", StateReason="demo reset"
-        )
+BOLD, DIM, RED, GREEN, RESET = (
+    ("\033[1m", "\033[2m", "\033[31m", "\033[32m", "\033[0m")
+    if sys.stdout.isatty()
+    else ("", "", "", "", "")
+)
+JOB_END = re.compile(r"^\[([^\]]+)\]\s+🏁\s+Job (succeeded|failed)")
 
 
-def bake(python: str, env: dict[str, str], bake_time: str) -> tuple[int, float]:
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def prepare() -> dict[str, str]:
+    """Install and start what the demo needs; returns their addresses."""
     started = time.monotonic()
-    code = subprocess.call(
-        [
-            python,
-            "-m",
-            "slipway",
-            "cw-alarms-check",
-            "--alarm-tags",
-            "Service=web",
-            "--bake-time",
-            bake_time,
-            "--poll-interval",
-            "1s",
-        ],
-        env=env,
-    )
-    return code, time.monotonic() - started
+    say(f"{BOLD}━━ Local environment{RESET}")
+    for script in ("docker-env", "postgres-env"):
+        subprocess.run([str(ROOT / "scripts" / script), "install"], check=True)
+    tf_cli_config = subprocess.run(
+        [str(ROOT / "scripts" / "build-aws-provider")], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    emulator = localenv.start_emulator()
+    reset = urllib.request.Request(emulator.endpoint + "/moto-api/reset", method="POST")
+    urllib.request.urlopen(reset, timeout=10).close()
+    engine = localenv.start_docker()
+    registry = localenv.start_registry()
+    localenv.ensure_base_image(engine.endpoint)
+    database = localenv.start_postgres()
+    say(f"  AWS emulator {emulator.endpoint} (reset), Docker {engine.endpoint}")
+    say(f"  registry {registry.endpoint}, PostgreSQL 127.0.0.1:{database.port}")
+    say(f"  {DIM}ready in {time.monotonic() - started:.0f} s{RESET}")
+    return {
+        "endpoint": emulator.endpoint,
+        "docker_host": engine.endpoint,
+        "registry": registry.endpoint,
+        "database_url": database.url,
+        "tf_cli_config": tf_cli_config,
+    }
+
+
+def print_stage(stage: Stage) -> None:
+    mark = f"{GREEN}✔{RESET}" if stage.ok else f"{RED}✘{RESET}"
+    say(f"{BOLD}━━ {mark} {stage.title}{RESET} {DIM}({stage.seconds:.0f} s){RESET}")
+    for fact in stage.facts:
+        say(f"     {fact}")
+
+
+def print_job_ends(line: str) -> None:
+    match = JOB_END.match(line)
+    if match:
+        colour = GREEN if match.group(2) == "succeeded" else RED
+        say(f"   {DIM}job {match.group(1)}:{RESET} {colour}{match.group(2)}{RESET}")
 
 
 def main() -> int:
-    banner("1/4 AWS emulator")
-    service = localenv.start_emulator()
-    print(f"moto server on {service.endpoint} (pid {service.pid})")
-    aws_env = localenv.emulator_env(service.endpoint)
-    os.environ.update(aws_env)
-
-    banner("2/4 action environment (scripts/bootstrap, as every action step runs it)")
-    started = time.monotonic()
-    python = subprocess.run(
-        [str(ROOT / "scripts" / "bootstrap")], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    print(f"{python}  ({(time.monotonic() - started) * 1000:.0f} ms)")
-
-    cloudwatch = boto3.client("cloudwatch")
-    prepare_alarms(cloudwatch)
-    print(
-        f"alarms tagged Service=web: {', '.join(ALARMS)} and {TARGET_TRACKING} "
-        "(left out: target tracking)"
-    )
-    env = {**os.environ, **aws_env}
-    env.pop("GITHUB_ACTIONS", None)
-
-    banner("3/4 healthy bake: 5s, nothing fires")
-    green, green_s = bake(python, env, "5s")
-
-    banner("4/4 bake of 2m: demo-web-5xx goes to ALARM after 4s")
-
-    def fire() -> None:
-        time.sleep(4)
-        cloudwatch.set_alarm_state(
-            AlarmName="demo-web-5xx",
-            StateValue="ALARM",
-            StateReason="Threshold Crossed: 12 5xx responses in 1 minute (demo)",
+    os.environ.pop("GITHUB_ACTIONS", None)
+    began = time.monotonic()
+    local = prepare()
+    work = ROOT / ".local" / "demo"
+    with (
+        FakeGitHub(
+            tokens={"demo-token": "github-actions[bot]"}, repositories=("acme/shop",)
+        ) as github,
+        EcsProgressor(local["endpoint"]) as progressor,
+    ):
+        services = Services(
+            endpoint=local["endpoint"],
+            registry=local["registry"],
+            docker=localenv.docker_env(local["docker_host"], local["registry"]),
+            database_url=local["database_url"],
+            github=github,
+            progressor=progressor,
+            tf_cli_config=local["tf_cli_config"],
         )
-
-    threading.Thread(target=fire, daemon=True).start()
-    red, red_s = bake(python, env, "2m")
-
-    banner("report")
-    rows = [
-        ("healthy bake", "passed" if green == 0 else "FAILED", green, green_s),
-        ("breach mid-bake", "breach caught" if red == 1 else "NOT CAUGHT", red, red_s),
-    ]
-    for stage, verdict, code, seconds in rows:
-        print(f"  {stage:18s} {verdict:14s} exit {code}  {seconds:5.1f}s")
-    ok = green == 0 and red == 1
-    print(
-        "\nThe breach stopped the bake at once instead of waiting 2 minutes."
-        if ok
-        else "\nUnexpected outcome: see the output above."
-    )
-    print("Run `make demo-down` to stop the emulator.")
-    return 0 if ok else 1
+        demo = Demo(services, work, report=print_stage, log=print_job_ends)
+        try:
+            outcome = demo.run()
+        except DemoError as error:
+            say(f"{RED}{error}{RESET}")
+            say(f"act logs: {work / 'act'}")
+            return 1
+    say(f"\n{BOLD}Done in {time.monotonic() - began:.0f} s.{RESET} Every stage ran the real")
+    say("workflows (examples/workflows → .github/workflows) through act; logs in")
+    say(f"{work / 'act'}. `make demo-down` stops the local services.")
+    return 0 if outcome.ok else 1
 
 
 if __name__ == "__main__":

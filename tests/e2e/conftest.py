@@ -4,8 +4,7 @@ progressor in front of it (moto's ECS never moves a deployment forward)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,9 @@ from typing import Any
 import boto3
 import pytest
 from tests.fakes.ecs_progressor import EcsProgressor
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+from localrun import act
 
 CLUSTER = "app-prod"
 SERVICE = "web"
@@ -64,7 +66,6 @@ def progressor(aws: str) -> Iterator[EcsProgressor]:
 
 
 REPO = Path(__file__).resolve().parents[2]
-ACT = REPO / ".venv" / "bin" / "act"
 WORKFLOWS = REPO / "tests" / "e2e" / "workflows"
 EMULATOR_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -100,49 +101,19 @@ def run_workflow(
     inputs, and ``local_repositories`` maps ``owner/repo@ref`` to a directory act uses
     instead of fetching it (for remote ``uses:`` of actions and reusable workflows)."""
     result_file = tmp_path / "result.json"
-    env_file = tmp_path / "act.env"
-    env_file.write_text(
-        "".join(f"{k}={v}\n" for k, v in {**env, "RESULT_FILE": str(result_file)}.items())
+    run = act.run_act(
+        REPO,
+        str(WORKFLOWS.relative_to(REPO) / workflow),
+        tmp_path,
+        event=event,
+        env={**env, "RESULT_FILE": str(result_file)},
+        variables=variables,
+        secrets=secrets,
+        payload=payload,
+        inputs=inputs,
+        local_repositories=local_repositories,
+        on_line=on_line,
+        timeout=600,
     )
-    command = [
-        str(ACT),
-        event,
-        "-W",
-        str(WORKFLOWS / workflow),
-        "-P",
-        "ubuntu-latest=-self-hosted",
-        "--env-file",
-        str(env_file),
-        "--action-offline-mode",
-    ]
-    if payload is not None:
-        event_file = tmp_path / "event.json"
-        event_file.write_text(json.dumps(payload))
-        command += ["-e", str(event_file)]
-    for name, value in (secrets or {}).items():
-        command += ["-s", f"{name}={value}"]
-    if variables is not None:
-        var_file = tmp_path / "act.vars"
-        var_file.write_text("".join(f"{k}={v}\n" for k, v in variables.items()))
-        command += ["--var-file", str(var_file)]
-    for name, value in (inputs or {}).items():
-        command += ["--input", f"{name}={value}"]
-    for repository, directory in (local_repositories or {}).items():
-        command += ["--local-repository", f"{repository}={directory}"]
-    process = subprocess.Popen(
-        command,
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
-    )
-    lines: list[str] = []
-    assert process.stdout is not None
-    for line in process.stdout:
-        lines.append(line)
-        if on_line:
-            on_line(line)
-    returncode = process.wait(timeout=600)
     result = json.loads(result_file.read_text()) if result_file.exists() else {}
-    return ActRun(returncode, "".join(lines), result)
+    return ActRun(run.returncode, run.log, result)

@@ -1,0 +1,132 @@
+"""Run a workflow with act on this host (`-P ubuntu-latest=-self-hosted`), the way GitHub
+would run it, with the local emulator's endpoints in the job environment.
+
+act has no GitHub environments: every job of one invocation sees the same `vars`. Callers
+that need an environment's variables run one invocation per environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+ACT = ROOT / ".venv" / "bin" / "act"
+# How the reusable workflows name this repository; act maps it to a local folder.
+SLIPWAY_REPOSITORY = "slipway-platform/slipway@v0"
+
+
+@dataclass
+class ActRun:
+    returncode: int
+    log: str
+
+    @property
+    def succeeded(self) -> bool:
+        return self.returncode == 0
+
+
+def _lines(values: Mapping[str, str]) -> str:
+    for name, value in values.items():
+        if "\n" in value:
+            raise ValueError(f"{name}: act env and var files hold one line per value")
+    return "".join(f"{name}={value}\n" for name, value in values.items())
+
+
+def act_command(
+    event: str,
+    workflow: Path,
+    files: Path,
+    *,
+    has_payload: bool,
+    secrets: Mapping[str, str],
+    inputs: Mapping[str, str],
+    local_repositories: Mapping[str, Path],
+) -> list[str]:
+    command = [
+        str(ACT),
+        event,
+        "-W",
+        str(workflow),
+        "-P",
+        "ubuntu-latest=-self-hosted",
+        "--env-file",
+        str(files / "act.env"),
+        "--var-file",
+        str(files / "act.vars"),
+        "--action-offline-mode",
+    ]
+    if has_payload:
+        command += ["-e", str(files / "event.json")]
+    for repository, path in local_repositories.items():
+        command += ["--local-repository", f"{repository}={path}"]
+    for name in secrets:
+        # The value comes from the environment, so it never shows in a process listing.
+        command += ["-s", name]
+    for name, value in inputs.items():
+        command += ["--input", f"{name}={value}"]
+    return command
+
+
+def run_act(
+    workspace: Path,
+    workflow: str,
+    files: Path,
+    *,
+    event: str = "push",
+    env: Mapping[str, str] | None = None,
+    variables: Mapping[str, str] | None = None,
+    secrets: Mapping[str, str] | None = None,
+    payload: Mapping[str, Any] | None = None,
+    inputs: Mapping[str, str] | None = None,
+    local_repositories: Mapping[str, Path] | None = None,
+    on_line: Callable[[str], None] | None = None,
+    timeout: float = 1200,
+) -> ActRun:
+    """Run `workflow` (a path inside the workspace repository) for `event`. `files` is a
+    directory for act's env, var and event files and its cache (one per invocation)."""
+    files.mkdir(parents=True, exist_ok=True)
+    (files / "act.env").write_text(_lines(env or {}))
+    (files / "act.vars").write_text(_lines(variables or {}))
+    if payload is not None:
+        (files / "event.json").write_text(json.dumps(payload))
+    repositories = local_repositories or {SLIPWAY_REPOSITORY: workspace}
+    command = act_command(
+        event,
+        workspace / workflow,
+        files,
+        has_payload=payload is not None,
+        secrets=secrets or {},
+        inputs=inputs or {},
+        local_repositories=repositories,
+    )
+    process = subprocess.Popen(
+        command,
+        cwd=workspace,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(secrets or {}), "XDG_CACHE_HOME": str(files / "cache")},
+    )
+    lines: list[str] = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line)
+        if on_line:
+            on_line(line)
+    returncode = process.wait(timeout=timeout)
+    log = "".join(lines)
+    (files / "act.log").write_text(log)
+    return ActRun(returncode, log)
+
+
+def step_outputs(log: str) -> list[tuple[str, str, str]]:
+    """Every step output act logged, in order: (job label, name, value). act prints them as
+    `[<workflow>/<job>]   ⚙  ::set-output:: name=value` (single-line values)."""
+    pattern = r"^\[([^\]]+)\]\s+⚙\s+::set-output:: ([\w-]+)=(.*)$"
+    return [(job, name, value) for job, name, value in re.findall(pattern, log, re.MULTILINE)]

@@ -1,0 +1,480 @@
+"""The demo's story, run against local services: two AWS accounts on the emulator, the
+infrastructure pipeline (plan on a pull request, approval, apply) for dev and prod, then the
+application pipeline (test, build, push, deploy, bake) for dev, the same image promoted to
+prod, and a second change whose deploy trips an alarm and is rolled back.
+
+Everything goes through the real workflows (examples/workflows/*.yml calling
+.github/workflows/*.yml) run by act. act gives every job of one run the same `vars`, so
+each environment's jobs run in their own act invocation with that environment's variables,
+as its GitHub environment would hold them.
+
+`run_demo` is shared by `make demo` (which prints the report) and the end-to-end test
+(which asserts on the outcome)."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from . import act, workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+
+ACCOUNTS = {"dev": "111111111111", "prod": "222222222222"}
+REGION = "eu-west-1"
+GITHUB_REPOSITORY = "acme/shop"
+REVIEWER = "lead"
+BAKE_TIME = "20s"
+STATE_KEY = "complete.tfstate"
+# cw-alarms-check logs this line when the bake starts watching.
+BAKE_STARTED = "Bake: watching"
+
+
+@dataclass
+class Services:
+    """Where the local stand-ins listen. `github` is the GitHub API test double and
+    `progressor` the ECS deployment progressor (tests/fakes); both run in this process."""
+
+    endpoint: str
+    registry: str
+    docker: Mapping[str, str]
+    database_url: str
+    github: Any
+    progressor: Any
+    tf_cli_config: str
+
+
+@dataclass
+class Stage:
+    title: str
+    seconds: float = 0.0
+    ok: bool = True
+    facts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DemoOutcome:
+    stages: list[Stage] = field(default_factory=list)
+    variables: dict[str, dict[str, str]] = field(default_factory=dict)
+    stacks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    first_image: str = ""
+    second_image: str = ""
+    task_definitions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return all(stage.ok for stage in self.stages)
+
+
+class DemoError(RuntimeError):
+    """A stage did not end the way the story needs; the message says where to look."""
+
+
+def account_session(endpoint: str, account: str) -> boto3.Session:
+    """A session acting in `account` (moto keeps accounts apart by assumed-role keys)."""
+    import emulator_terraform as et
+
+    keys = et.assume_role(endpoint, f"arn:aws:iam::{account}:role/demo-admin", region=REGION)
+    return boto3.Session(
+        aws_access_key_id=keys.access_key_id,
+        aws_secret_access_key=keys.secret_access_key,
+        aws_session_token=keys.session_token,
+        region_name=REGION,
+    )
+
+
+def emulator_hostnames(endpoint: str) -> dict[str, str]:
+    """Let the emulator answer for the host names AWS clients derive from its address.
+
+    The Go SDK (the Terraform provider) puts prefixes in front of the endpoint's host for
+    some APIs: `<account>.127.0.0.1` for S3 Control (bucket tags), `<bucket>.127.0.0.1` for
+    virtual-hosted S3. No resolver knows those names, so the emulator doubles as the HTTP
+    proxy for them (moto serves absolute-URI requests, routing by Host); requests to the
+    loopback address itself still go straight there."""
+    return {"HTTP_PROXY": endpoint, "NO_PROXY": "127.0.0.1,localhost"}
+
+
+def common_prefix(names: list[str]) -> str:
+    """The longest start every name shares (alarm names are not paths)."""
+    if not names:
+        return ""
+    first, last = min(names), max(names)
+    length = 0
+    while length < min(len(first), len(last)) and first[length] == last[length]:
+        length += 1
+    return first[:length]
+
+
+class Demo:
+    def __init__(
+        self,
+        services: Services,
+        work: Path,
+        report: Callable[[Stage], None] = lambda stage: None,
+        log: Callable[[str], None] = lambda line: None,
+    ) -> None:
+        self.services = services
+        self.work = work
+        self.report = report
+        self.log = log
+        self.outcome = DemoOutcome()
+        self.repo = work / "repo"
+        self.runs = 0
+        self.pull_request = 0
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    @contextmanager
+    def stage(self, title: str) -> Iterator[Stage]:
+        stage = Stage(title)
+        started = time.monotonic()
+        try:
+            yield stage
+        except Exception:
+            stage.ok = False
+            raise
+        finally:
+            stage.seconds = time.monotonic() - started
+            self.outcome.stages.append(stage)
+            self.report(stage)
+
+    def session(self, environment: str) -> boto3.Session:
+        return account_session(self.services.endpoint, ACCOUNTS[environment])
+
+    def act_env(self, oidc_environment: str) -> dict[str, str]:
+        """The job environment act passes on: the emulator's endpoints, the GitHub double,
+        the OIDC token endpoint, Docker and the Terraform provider mirror. No AWS keys:
+        every AWS call uses the role the job assumes through OIDC."""
+        self.runs += 1
+        return {
+            "AWS_ENDPOINT_URL": self.services.endpoint,
+            "AWS_ENDPOINT_URL_ECS": self.services.progressor.url,
+            "AWS_S3_USE_PATH_STYLE": "true",
+            **emulator_hostnames(self.services.endpoint),
+            "GITHUB_API_URL": self.services.github.url,
+            "GITHUB_REPOSITORY": GITHUB_REPOSITORY,
+            "GITHUB_RUN_ID": str(9000 + self.runs),
+            "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
+            "TF_CLI_CONFIG_FILE": self.services.tf_cli_config,
+            **self.services.docker,
+            **self.services.github.oidc_env(oidc_environment, GITHUB_REPOSITORY),
+        }
+
+    def run_workflow(
+        self,
+        name: str,
+        workflow: str,
+        event: str,
+        *,
+        oidc_environment: str,
+        variables: Mapping[str, str],
+        payload: Mapping[str, Any] | None = None,
+        inputs: Mapping[str, str] | None = None,
+        on_line: Callable[[str], None] | None = None,
+    ) -> act.ActRun:
+        def forward(line: str) -> None:
+            self.log(line)
+            if on_line:
+                on_line(line)
+
+        return act.run_act(
+            self.repo,
+            workflow,
+            self.work / "act" / name,
+            event=event,
+            env=self.act_env(oidc_environment),
+            variables=variables,
+            secrets={"GITHUB_TOKEN": "demo-token"},
+            payload=payload,
+            inputs=inputs,
+            on_line=forward,
+        )
+
+    # -- the story -----------------------------------------------------------------------
+
+    def run(self) -> DemoOutcome:
+        with self.stage("Repository") as stage:
+            sha = workspace.export(ROOT, self.repo, "shop: infrastructure and web service")
+            stage.facts.append(f"scratch clone {self.repo} at {sha[:12]}")
+        self.onboard_accounts()
+        self.infrastructure_pull_request()
+        self.infrastructure_apply()
+        self.app_first_deploy()
+        self.app_promote()
+        self.app_rollback()
+        return self.outcome
+
+    def onboard_accounts(self) -> None:
+        import emulator_terraform as et
+
+        for environment, account in ACCOUNTS.items():
+            with self.stage(f"Onboard account {account} ({environment})") as stage:
+                credentials = et.assume_role(
+                    self.services.endpoint, f"arn:aws:iam::{account}:role/onboarding"
+                )
+                destination = self.work / "accounts" / environment
+                directory = et.copy_example("account-bootstrap", destination)
+                env = et.terraform_env(
+                    self.services.endpoint,
+                    cli_config=self.services.tf_cli_config,
+                    credentials=credentials,
+                    region=REGION,
+                )
+                env.update(emulator_hostnames(self.services.endpoint))
+                terraform = et.Workspace(directory, env)
+                terraform.run("init", "-input=false")
+                terraform.run(
+                    "apply",
+                    "-auto-approve",
+                    "-input=false",
+                    f"-var=region={REGION}",
+                    f"-var=repository={GITHUB_REPOSITORY}",
+                    f"-var=environments=[{json.dumps(environment)}]",
+                    f"-var=state_bucket_name=shop-tfstate-{account}",
+                    "-var=force_destroy_state=true",
+                )
+                variables = terraform.outputs()["github_environment_variables"][environment]
+                self.outcome.variables[environment] = dict(variables)
+                stage.facts += [
+                    f"state bucket {variables['TF_STATE_BUCKET']} (versioned, S3 lock files)",
+                    f"OIDC roles: {variables['TF_PLAN_ROLE_ARN'].rsplit('/', 1)[1]}, "
+                    f"{variables['TF_APPLY_ROLE_ARN'].rsplit('/', 1)[1]}, "
+                    f"{variables['DEPLOY_ROLE_ARN'].rsplit('/', 1)[1]}",
+                ]
+
+    def infra_variables(self, environment: str) -> dict[str, str]:
+        return {
+            **self.outcome.variables[environment],
+            "AWS_ACCOUNT_ID": ACCOUNTS[environment],
+            "INFRA_ENVIRONMENTS": json.dumps([environment]),
+        }
+
+    def infrastructure_pull_request(self) -> None:
+        self.pull_request = self.services.github.open_pull_request(
+            "Shop: network, load balancer, service, database", repo=GITHUB_REPOSITORY
+        )
+        payload = {
+            "pull_request": {"number": self.pull_request, "head": {"ref": "shop-stack"}},
+            "number": self.pull_request,
+        }
+        for environment in ACCOUNTS:
+            title = f"Infrastructure pull request #{self.pull_request}: plan {environment}"
+            with self.stage(title) as stage:
+                run = self.run_workflow(
+                    f"infra-pr-{environment}",
+                    "examples/workflows/infra.yml",
+                    "pull_request",
+                    oidc_environment=f"{environment}-plan",
+                    variables=self.infra_variables(environment),
+                    payload=payload,
+                )
+                require(run, f"the {environment} plan")
+                comment = self.plan_comment(environment)
+                stage.facts.append(f"sticky comment: {first_line_with(comment, 'to add')}")
+
+    def plan_comment(self, environment: str) -> str:
+        comments = self.services.github.comments(self.pull_request, GITHUB_REPOSITORY)
+        for comment in comments:
+            if f"`{environment}`" in comment["body"] or f" {environment}" in comment["body"]:
+                return str(comment["body"])
+        raise DemoError(f"no plan comment for {environment} on pull request #{self.pull_request}")
+
+    def infrastructure_apply(self) -> None:
+        for environment in ACCOUNTS:
+            title = f"Infrastructure merge: apply {environment}"
+            if environment == "prod":
+                title += " after approval"
+            with self.stage(title) as stage:
+                env_run = self.runs + 1
+                if environment == "prod":
+                    # The prod job waits for its environment's reviewers on GitHub; here the
+                    # approval is recorded first, then tf-apply-gated verifies it.
+                    self.services.github.set_approvals(
+                        9000 + env_run,
+                        [self.services.github.review("approved", REVIEWER, ("prod",))],
+                    )
+                    stage.facts.append(f"approved by @{REVIEWER} for environment prod")
+                run = self.run_workflow(
+                    f"infra-apply-{environment}",
+                    "examples/workflows/infra.yml",
+                    "push",
+                    oidc_environment=environment,
+                    variables=self.infra_variables(environment),
+                    payload={"ref": "refs/heads/main"},
+                )
+                require(run, f"the {environment} apply")
+                stack = self.read_stack(environment)
+                self.outcome.stacks[environment] = stack
+                stage.facts += [
+                    f"state s3://{self.outcome.variables[environment]['TF_STATE_BUCKET']}/"
+                    f"{environment}/{STATE_KEY}",
+                    f"cluster {stack['cluster_name']}, service {stack['service_name']}, "
+                    f"{len(stack['alarm_names'])} alarms",
+                ]
+
+    def read_stack(self, environment: str) -> dict[str, Any]:
+        s3 = self.session(environment).client("s3", endpoint_url=self.services.endpoint)
+        body = s3.get_object(
+            Bucket=self.outcome.variables[environment]["TF_STATE_BUCKET"],
+            Key=f"{environment}/{STATE_KEY}",
+        )["Body"].read()
+        outputs = json.loads(body)["outputs"]
+        return {name: value["value"] for name, value in outputs.items()}
+
+    def app_variables(self, environment: str) -> dict[str, str]:
+        """Repository variables (the build) plus the environment's (the deploy)."""
+        dev, stack = self.outcome.variables["dev"], self.outcome.stacks[environment]
+        ca_bundle = os.environ.get("PIP_CERT") or "/etc/ssl/certs/ca-certificates.crt"
+        return {
+            "AWS_REGION": REGION,
+            "IMAGE_REPOSITORY": self.outcome.stacks["dev"]["ecr_repository_url"].split("/", 1)[1],
+            "IMAGE_REGISTRY": self.services.registry,
+            "ECR_PUSH_ROLE_ARN": dev["DEPLOY_ROLE_ARN"],
+            "TEST_DATABASE_URL": self.services.database_url,
+            "BUILD_NETWORK": "host",
+            "BUILD_SECRETS": f"ca-bundle={ca_bundle}" if Path(ca_bundle).is_file() else "",
+            "BAKE_TIME": BAKE_TIME,
+            "APP_ENVIRONMENTS": json.dumps([environment]),
+            "DEPLOY_ROLE_ARN": self.outcome.variables[environment]["DEPLOY_ROLE_ARN"],
+            "ECS_CLUSTER": stack["cluster_name"],
+            "ECS_SERVICE": stack["service_name"],
+            "ECS_CONTAINER": stack["container_name"],
+            "ALARM_PREFIX": common_prefix(list(stack["alarm_names"])),
+        }
+
+    def service_task_definition(self, environment: str) -> dict[str, Any]:
+        stack = self.outcome.stacks[environment]
+        ecs = self.session(environment).client("ecs", endpoint_url=self.services.endpoint)
+        service = ecs.describe_services(
+            cluster=stack["cluster_name"], services=[stack["service_name"]]
+        )["services"][0]
+        definition = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])
+        return dict(definition["taskDefinition"])
+
+    def image_of(self, environment: str) -> tuple[str, str]:
+        definition = self.service_task_definition(environment)
+        container = self.outcome.stacks[environment]["container_name"]
+        image = next(
+            c["image"] for c in definition["containerDefinitions"] if c["name"] == container
+        )
+        return definition["taskDefinitionArn"], image
+
+    def expect_deployments(self, environment: str) -> None:
+        stack = self.outcome.stacks[environment]
+        self.services.progressor.set_scenario(
+            stack["cluster_name"], stack["service_name"], "completed", after_s=2
+        )
+
+    def app_first_deploy(self) -> None:
+        with self.stage("Application: test, build, push, deploy dev, bake") as stage:
+            self.expect_deployments("dev")
+            run = self.run_workflow(
+                "app-dev",
+                "examples/workflows/app.yml",
+                "push",
+                oidc_environment="dev",
+                variables=self.app_variables("dev"),
+                payload={"ref": "refs/heads/main"},
+            )
+            require(run, "the application pipeline for dev")
+            arn, image = self.image_of("dev")
+            self.outcome.first_image = image
+            self.outcome.task_definitions["dev-first"] = arn
+            stage.facts += [
+                "unit and integration tests passed (PostgreSQL)",
+                f"image {image}",
+                f"dev runs {arn.rsplit('/', 1)[1]}; alarms quiet for {BAKE_TIME}",
+            ]
+
+    def app_promote(self) -> None:
+        with self.stage("Application: promote the same image to prod") as stage:
+            self.expect_deployments("prod")
+            run = self.run_workflow(
+                "app-prod",
+                "examples/workflows/app.yml",
+                "workflow_dispatch",
+                oidc_environment="prod",
+                variables=self.app_variables("prod"),
+                inputs={
+                    "environments": json.dumps(["prod"]),
+                    "image": self.outcome.first_image,
+                },
+            )
+            require(run, "the promotion to prod")
+            arn, image = self.image_of("prod")
+            if image != self.outcome.first_image:
+                raise DemoError(f"prod runs {image}, not the promoted {self.outcome.first_image}")
+            self.outcome.task_definitions["prod"] = arn
+            stage.facts.append(f"prod runs {arn.rsplit('/', 1)[1]} with the same digest")
+
+    def app_rollback(self) -> None:
+        with self.stage("Application: second change, an alarm fires, automatic rollback") as stage:
+            sha = workspace.commit(
+                self.repo,
+                "web: second release",
+                {"examples/app/CHANGES": "second release\n"},
+            )
+            stage.facts.append(f"commit {sha[:12]} pushed to main")
+            alarm = sorted(self.outcome.stacks["dev"]["alarm_names"])[0]
+            cloudwatch = self.session("dev").client(
+                "cloudwatch", endpoint_url=self.services.endpoint
+            )
+            fired = threading.Event()
+
+            def fire_during_bake(line: str) -> None:
+                if BAKE_STARTED in line and not fired.is_set():
+                    fired.set()
+                    cloudwatch.set_alarm_state(
+                        AlarmName=alarm,
+                        StateValue="ALARM",
+                        StateReason="demo: 5xx responses from the new version",
+                    )
+
+            self.expect_deployments("dev")
+            run = self.run_workflow(
+                "app-dev-second",
+                "examples/workflows/app.yml",
+                "push",
+                oidc_environment="dev",
+                variables=self.app_variables("dev"),
+                payload={"ref": "refs/heads/main"},
+                on_line=fire_during_bake,
+            )
+            if run.succeeded or not fired.is_set():
+                raise DemoError("the second deploy was expected to breach its bake and fail")
+            built = [value for _, name, value in act.step_outputs(run.log) if name == "image"]
+            self.outcome.second_image = built[0] if built else ""
+            arn, image = self.image_of("dev")
+            self.outcome.task_definitions["dev-after-rollback"] = arn
+            if image != self.outcome.first_image:
+                raise DemoError(
+                    f"dev runs {image} after the rollback, not {self.outcome.first_image}"
+                )
+            cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="demo: reset")
+            stage.facts += [
+                f"image {self.outcome.second_image or '(see the act log)'}",
+                f"{alarm} went to ALARM during the bake",
+                f"rolled back: dev runs {arn.rsplit('/', 1)[1]} (the first image) again",
+            ]
+
+
+def require(run: act.ActRun, what: str) -> None:
+    if not run.succeeded:
+        tail = "\n".join(run.log.splitlines()[-40:])
+        raise DemoError(f"{what} failed (act exit {run.returncode}):\n{tail}")
+
+
+def first_line_with(text: str, needle: str) -> str:
+    for line in text.splitlines():
+        if needle in line:
+            return line.strip(" #*")
+    return text.splitlines()[0] if text else ""

@@ -1,0 +1,141 @@
+"""The demo's whole story as a test: two accounts onboarded with examples/account-bootstrap,
+examples/complete planned on a pull request and applied to dev and (after a verified
+approval) prod through infra.yml, examples/app tested, built, pushed and deployed through
+app.yml, the same image promoted to prod, and a second change rolled back when an alarm
+fires during its bake. All through act, against the emulator, Docker, the registry and
+PostgreSQL; GitHub's API and ECS deployment progress are the documented test doubles."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.conftest import DockerEnv
+from tests.fakes.ecs_progressor import EcsProgressor
+from tests.fakes.github_api import FakeGitHub
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts"))
+from localenv import docker_env as docker_variables  # noqa: E402
+from localrun.demo_flow import (  # noqa: E402
+    ACCOUNTS,
+    GITHUB_REPOSITORY,
+    STATE_KEY,
+    Demo,
+    DemoOutcome,
+    Services,
+    account_session,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def tf_cli_config() -> str:
+    build = subprocess.run(
+        [str(REPO / "scripts" / "build-aws-provider")], capture_output=True, text=True, check=False
+    )
+    assert build.returncode == 0, build.stderr
+    return build.stdout.strip()
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    with FakeGitHub(
+        tokens={"demo-token": "github-actions[bot]"}, repositories=(GITHUB_REPOSITORY,)
+    ) as server:
+        yield server
+
+
+@pytest.fixture
+def services(
+    aws: str, docker_env: DockerEnv, postgres: str, github: FakeGitHub, tf_cli_config: str
+) -> Iterator[Services]:
+    with EcsProgressor(aws) as progressor:
+        yield Services(
+            endpoint=aws,
+            registry=docker_env.registry,
+            docker=docker_variables(docker_env.docker_host, docker_env.registry),
+            database_url=postgres,
+            github=github,
+            progressor=progressor,
+            tf_cli_config=tf_cli_config,
+        )
+
+
+@pytest.fixture
+def outcome(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[DemoOutcome, Demo]:
+    # act hands this environment to the jobs: without keys, every AWS call in the
+    # workflows has to use the role assumed through OIDC.
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    demo = Demo(services, tmp_path / "demo")
+    return demo.run(), demo
+
+
+def object_keys(aws: str, environment: str) -> list[str]:
+    s3 = account_session(aws, ACCOUNTS[environment]).client("s3", endpoint_url=aws)
+    listing = s3.list_objects_v2(Bucket=f"shop-tfstate-{ACCOUNTS[environment]}")
+    return sorted(item["Key"] for item in listing.get("Contents", []))
+
+
+def manifest_exists(registry: str, image: str) -> bool:
+    repository, digest = image.split("/", 1)[1].split("@")
+    request = urllib.request.Request(
+        f"http://{registry}/v2/{repository}/manifests/{digest}",
+        method="HEAD",
+        headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return bool(response.status == 200)
+
+
+def test_demo_story(
+    outcome: tuple[DemoOutcome, Demo], aws: str, docker_env: DockerEnv, github: FakeGitHub
+) -> None:
+    result, demo = outcome
+    assert result.ok, [stage.title for stage in result.stages if not stage.ok]
+    assert [stage.title.split(":")[0] for stage in result.stages] == [
+        "Repository",
+        "Onboard account 111111111111 (dev)",
+        "Onboard account 222222222222 (prod)",
+        f"Infrastructure pull request #{demo.pull_request}",
+        f"Infrastructure pull request #{demo.pull_request}",
+        "Infrastructure merge",
+        "Infrastructure merge",
+        "Application",
+        "Application",
+        "Application",
+    ]
+
+    # Each environment's state is in its own account's bucket, and only there.
+    dev_keys, prod_keys = object_keys(aws, "dev"), object_keys(aws, "prod")
+    assert f"dev/{STATE_KEY}" in dev_keys and f"prod/{STATE_KEY}" not in dev_keys
+    assert f"prod/{STATE_KEY}" in prod_keys and f"dev/{STATE_KEY}" not in prod_keys
+    assert result.stacks["dev"]["cluster_name"] == "dev"
+    assert result.stacks["prod"]["cluster_name"] == "prod"
+
+    # One sticky plan comment per environment on the pull request.
+    bodies = [c["body"] for c in github.comments(demo.pull_request, GITHUB_REPOSITORY)]
+    assert len(bodies) == 2, bodies
+    assert any("dev" in body for body in bodies) and any("prod" in body for body in bodies)
+
+    # Both images are in the registry, by digest; they differ (the second commit).
+    assert "@sha256:" in result.first_image and "@sha256:" in result.second_image
+    assert result.first_image != result.second_image
+    assert manifest_exists(docker_env.registry, result.first_image)
+    assert manifest_exists(docker_env.registry, result.second_image)
+
+    # prod runs the promoted digest; dev was rolled back onto the first deploy's revision.
+    assert demo.image_of("prod")[1] == result.first_image
+    assert result.task_definitions["dev-after-rollback"] == result.task_definitions["dev-first"]
+    assert demo.image_of("dev") == (result.task_definitions["dev-first"], result.first_image)
+    definition = demo.service_task_definition("dev")
+    assert json.dumps(definition).count(result.second_image) == 0

@@ -1,0 +1,117 @@
+"""The application pipeline's structure (.github/workflows/app.yml and app-deploy.yml, and
+the example caller), read as YAML; and its embedded stage step run for real."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.unit.workflows.test_infra_workflow import REPO, WORKFLOWS, action_inputs, load, run_step
+
+NESTED = "slipway-platform/slipway/.github/workflows/app-deploy.yml@v0"
+STAGES = 4
+IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web@sha256:" + "ab" * 32
+
+
+@pytest.fixture(scope="module")
+def app() -> dict[str, Any]:
+    return load(WORKFLOWS / "app.yml")
+
+
+@pytest.fixture(scope="module")
+def deploy() -> dict[str, Any]:
+    return load(WORKFLOWS / "app-deploy.yml")
+
+
+def test_deploys_are_chained_in_stage_order_after_one_build(app: dict[str, Any]) -> None:
+    jobs = app["jobs"]
+    assert jobs["build"]["needs"] == "test"
+    assert jobs["stages"]["needs"] == "build"
+    assert jobs["deploy-1"]["needs"] == "stages"
+    for stage in range(2, STAGES + 1):
+        job = jobs[f"deploy-{stage}"]
+        assert job["uses"] == NESTED
+        assert job["needs"] == ["stages", f"deploy-{stage - 1}"]
+        assert f"needs.deploy-{stage - 1}.result == 'success'" in job["if"]
+        assert job["with"]["environment"] == f"${{{{ needs.stages.outputs.stage-{stage} }}}}"
+        # Every stage deploys the one image the build produced (or the one promoted).
+        assert job["with"]["image"] == "${{ needs.stages.outputs.image }}"
+    assert jobs["report"]["needs"] == ["stages", *[f"deploy-{n}" for n in range(1, STAGES + 1)]]
+
+
+def test_every_call_passes_only_declared_inputs(
+    app: dict[str, Any], deploy: dict[str, Any]
+) -> None:
+    declared = dict(deploy["on"]["workflow_call"]["inputs"])
+    required = {name for name, spec in declared.items() if spec.get("required")}
+    for stage in range(1, STAGES + 1):
+        call = app["jobs"][f"deploy-{stage}"]["with"]
+        assert set(call) <= set(declared) and required <= set(call)
+    caller = load(REPO / "examples" / "workflows" / "app.yml")["jobs"]["app"]
+    assert caller["uses"] == "./.github/workflows/app.yml"
+    assert set(caller["with"]) <= set(app["on"]["workflow_call"]["inputs"])
+    build = app["jobs"]["build"]["steps"][1]
+    assert build["uses"] == "slipway-platform/slipway/actions/ecr-build-push@v0"
+    assert set(build["with"]) <= action_inputs("ecr-build-push")
+    for step in deploy["jobs"]["deploy"]["steps"]:
+        if "uses" in step:
+            name = step["uses"].split("/actions/")[1].split("@")[0]
+            assert set(step["with"]) <= action_inputs(name), (name, step["with"])
+
+
+def test_deploy_job_runs_in_its_environment_with_oidc_and_its_own_queue(
+    deploy: dict[str, Any],
+) -> None:
+    job = deploy["jobs"]["deploy"]
+    assert job["environment"] == "${{ inputs.environment }}"
+    assert job["concurrency"] == {
+        "group": "deploy-${{ inputs.environment }}",
+        "cancel-in-progress": False,
+    }
+    assert deploy["permissions"]["id-token"] == "write"
+    steps = {step.get("id"): step for step in job["steps"]}
+    assert steps["bake"]["continue-on-error"] is True
+    assert steps["rollback"]["if"] == "steps.bake.outcome == 'failure'"
+    assert steps["rollback"]["with"]["task-definition"] == (
+        "${{ steps.deploy.outputs.previous-task-definition-arn }}"
+    )
+
+
+def test_tests_use_a_postgres_service_unless_a_database_is_given(app: dict[str, Any]) -> None:
+    test = app["jobs"]["test"]
+    image = test["services"]["postgres"]["image"]
+    assert image == "${{ inputs.database-url == '' && inputs.postgres-image || '' }}"
+    integration = next(s for s in test["steps"] if s.get("name") == "integration tests")
+    assert "inputs.database-url ||" in integration["env"]["DATABASE_URL"]
+
+
+def stages(app: dict[str, Any], tmp_path: Path, **env: str) -> tuple[int, str, dict[str, str]]:
+    step = app["jobs"]["stages"]["steps"][0]
+    return run_step(step, {"ENVIRONMENTS": '["dev", "prod"]', "IMAGE": IMAGE, **env}, tmp_path)
+
+
+def test_stage_slots_follow_the_environments_order(app: dict[str, Any], tmp_path: Path) -> None:
+    status, log, outputs = stages(app, tmp_path)
+    assert status == 0, log
+    assert outputs == {"image": IMAGE, "stage-1": "dev", "stage-2": "prod"}
+
+
+@pytest.mark.parametrize(
+    ("environments", "image", "message"),
+    [
+        ("dev", IMAGE, "input 'environments': expected a JSON list of names"),
+        ('["dev", "dev"]', IMAGE, "input 'environments': an environment is listed twice"),
+        (json.dumps(["a", "b", "c", "d", "e"]), IMAGE, "expected a JSON list of 1 to 4"),
+        ('["prod/eu"]', IMAGE, "expected a JSON list of 1 to 4 environment names"),
+        ('["dev"]', "shop/web:latest", "input 'image': expected an image by digest"),
+    ],
+)
+def test_bad_stage_inputs_fail_with_one_line_naming_the_input(
+    app: dict[str, Any], tmp_path: Path, environments: str, image: str, message: str
+) -> None:
+    status, log, outputs = stages(app, tmp_path, ENVIRONMENTS=environments, IMAGE=image)
+    assert status != 0
+    assert message in log and log.strip().startswith("::error::")
+    assert outputs == {}
