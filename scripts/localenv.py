@@ -133,12 +133,11 @@ def start_emulator(directory: Path | None = None) -> Service:
     if current:
         stop("emulator", directory)
 
-    # The server needs moto: the interpreter of the environment moto_server is installed in.
-    python = Path(sys.executable)
-    if not (python.parent / "moto_server").exists():
-        python = REPO / ".venv" / "bin" / "python"
-    if not (python.parent / "moto_server").exists():
-        raise SystemExit("moto_server not found: run scripts/dev-env first")
+    # The server needs the project's locked moto and cbor2: the development environment's
+    # interpreter, whichever python runs this script.
+    python = REPO / ".venv" / "bin" / "python"
+    if not python.exists():
+        raise SystemExit("the development environment is missing: run scripts/dev-env first")
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     server = REPO / "scripts" / "emulator_server.py"
@@ -154,6 +153,21 @@ def start_emulator(directory: Path | None = None) -> Service:
     )
 
 
+def _terminate(pid: int, ask: Callable[[int], None], *, grace_s: float) -> None:
+    """Ask a service to stop, wait up to ``grace_s`` (reaping it if it is our child), then
+    kill its process group."""
+    with contextlib.suppress(ProcessLookupError):
+        ask(pid)
+    deadline = time.monotonic() + grace_s
+    while _alive(pid) and time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.05)
+    if _alive(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+
+
 def stop(name: str, directory: Path | None = None) -> bool:
     """Stop a recorded service; True when something was stopped."""
     directory = directory or state_dir()
@@ -161,16 +175,7 @@ def stop(name: str, directory: Path | None = None) -> bool:
     pid_file, endpoint_file, _ = _files(directory, name)
     stopped = False
     if service:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(service.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        while _alive(service.pid) and time.monotonic() < deadline:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(service.pid, os.WNOHANG)
-            time.sleep(0.05)
-        if _alive(service.pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(service.pid, signal.SIGKILL)
+        _terminate(service.pid, lambda pid: os.killpg(pid, signal.SIGTERM), grace_s=10)
         stopped = True
     for path in (pid_file, endpoint_file):
         path.unlink(missing_ok=True)
@@ -888,16 +893,7 @@ def stop_postgres(directory: Path | None = None) -> bool:
     service = running("postgres", state)
     pid_file, endpoint_file, _ = _files(state, "postgres")
     if service:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(service.pid, signal.SIGINT)
-        deadline = time.monotonic() + 20
-        while _alive(service.pid) and time.monotonic() < deadline:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(service.pid, os.WNOHANG)
-            time.sleep(0.05)
-        if _alive(service.pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(service.pid, signal.SIGKILL)
+        _terminate(service.pid, lambda pid: os.kill(pid, signal.SIGINT), grace_s=20)
     for path in (pid_file, endpoint_file):
         path.unlink(missing_ok=True)
     return service is not None
