@@ -40,7 +40,8 @@ except for:
   one-line message naming moto's two known crashes, instead of moto's HTML page (which
   botocore would retry): a container definition with neither ``memory`` nor
   ``memoryReservation`` (valid on Fargate), and an awsvpc task in a VPC without
-  ``enableDnsHostnames``. Tests that run tasks set both.
+  ``enableDnsHostnames``. The project's emulator (scripts/emulator_server.py) fixes the
+  first; tests that run tasks turn DNS hostnames on.
 
 Scenarios are set per service before the update, through the control API
 ``POST /_progressor/scenario`` with JSON ``{"cluster": "app", "service": "web", "outcome":

@@ -283,8 +283,8 @@ def test_control_api_over_http(stack: Stack) -> None:
 
 
 def register_runnable(ecs: Any, family: str = "web") -> str:
-    """A task definition moto can run: it crashes on a container without memory or
-    memoryReservation (see the progressor's docstring)."""
+    """A task definition moto alone can run too (it crashed on a container without memory
+    or memoryReservation; the project's emulator counts the task-level memory)."""
     return str(
         ecs.register_task_definition(
             family=family,
@@ -426,17 +426,17 @@ def test_stop_task_on_a_stopped_task_changes_nothing(tasks: Stack) -> None:
     assert after["stoppedAt"] == before["stoppedAt"]
 
 
-def test_a_run_task_that_crashes_moto_gets_a_one_line_client_error(tasks: Stack) -> None:
-    # stack.first has no container memory: valid on Fargate, but moto's RunTask crashes
+def test_a_run_task_that_crashes_moto_gets_a_one_line_client_error(stack: Stack) -> None:
+    # The stack's VPC has DNS hostnames off: valid on AWS, but moto's RunTask crashes
     with pytest.raises(ClientError) as caught:
-        run_task(tasks, tasks.first)
+        run_task(stack, register_runnable(stack.moto))
     error = caught.value.response["Error"]
     assert error["Code"] == "ClientException"
     assert error["Message"].startswith(
         "the emulator could not run the task (moto answered HTTP 500)"
     )
-    assert "memoryReservation" in error["Message"] and "\n" not in error["Message"]
-    assert tasks.progressor.requests.count("RunTask") == 1  # a 400 is not retried
+    assert "enableDnsHostnames" in error["Message"] and "\n" not in error["Message"]
+    assert stack.progressor.requests.count("RunTask") == 1  # a 400 is not retried
 
 
 def test_one_off_control_api_over_http(tasks: Stack) -> None:
