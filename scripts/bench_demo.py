@@ -29,7 +29,6 @@ def run_demo() -> tuple[float, list[tuple[str, int]], str]:
         capture_output=True,
         text=True,
         check=False,
-        env=None,
     )
     elapsed = time.monotonic() - started
     if result.returncode != 0:

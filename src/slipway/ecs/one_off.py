@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from slipway.ecs.polling import Backoff, PollSchedule, is_throttling
+from slipway.ecs.polling import Backoff, PollSchedule, error_summary, is_throttling
 
 STARTED_BY = "slipway"
 
@@ -103,15 +103,6 @@ def judge_one_off(task: Mapping[str, Any], container: str) -> tuple[bool, str]:
         why = f": {container_reason}" if container_reason else ""
         return False, f"container {container} exited with code {exit_code}{why}{suffix}"
     return True, f"container {container} exited with code 0"
-
-
-def api_refusal(exc: Exception) -> str | None:
-    """``Code: message`` of an AWS API error (botocore's ClientError shape), else None."""
-    response = getattr(exc, "response", None)
-    if not isinstance(response, Mapping) or not isinstance(response.get("Error"), Mapping):
-        return None
-    error = response["Error"]
-    return f"{error.get('Code', 'error')}: {error.get('Message') or exc}"
 
 
 # -- I/O --------------------------------------------------------------------------------------
@@ -207,7 +198,7 @@ def run_one_off(
     try:
         response = _call(lambda: ecs_client.run_task(**request), backoff, sleep, clock, deadline)
     except Exception as exc:
-        refusal = api_refusal(exc)
+        refusal = error_summary(exc)
         if refusal is None:
             raise
         return done(False, f"run_task refused: {refusal}", None)

@@ -109,6 +109,15 @@ def error_code(exc: BaseException) -> str | None:
     return code if isinstance(code, str) else None
 
 
+def error_summary(exc: BaseException) -> str | None:
+    """``Code: message`` of a botocore ``ClientError`` (duck-typed), else None."""
+    code = error_code(exc)
+    if code is None:
+        return None
+    message = exc.response["Error"].get("Message")  # type: ignore[attr-defined]
+    return f"{code}: {message or exc}"
+
+
 def is_throttling(exc: BaseException) -> bool:
     return error_code(exc) in THROTTLING_CODES
 
