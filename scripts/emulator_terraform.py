@@ -91,6 +91,17 @@ class StateLocation:
 # --- Pure: environment and arguments ------------------------------------------------------
 
 
+def emulator_hostnames(endpoint: str) -> dict[str, str]:
+    """Let the emulator answer for the host names AWS clients derive from its address.
+
+    The Go SDK (the Terraform provider) puts prefixes in front of the endpoint's host for
+    some APIs: `<account>.127.0.0.1` for S3 Control (bucket tags), `<bucket>.127.0.0.1` for
+    virtual-hosted S3. No resolver knows those names, so the emulator doubles as the HTTP
+    proxy for them (moto serves absolute-URI requests, routing by Host); requests to the
+    loopback address itself still go straight there."""
+    return {"HTTP_PROXY": endpoint, "NO_PROXY": "127.0.0.1,localhost"}
+
+
 def terraform_env(
     endpoint: str,
     *,
@@ -130,6 +141,7 @@ def terraform_env(
         "TF_IN_AUTOMATION": "1",
         "TF_INPUT": "0",
         "PATH": f"{REPO / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', os.defpath)}",
+        **emulator_hostnames(endpoint),
     }
     if creds.session_token:
         env["AWS_SESSION_TOKEN"] = creds.session_token

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import emulator_terraform as et
 
 from . import act, workspace
 
@@ -81,8 +82,6 @@ class DemoError(RuntimeError):
 
 def account_session(endpoint: str, account: str) -> boto3.Session:
     """A session acting in `account` (moto keeps accounts apart by assumed-role keys)."""
-    import emulator_terraform as et
-
     keys = et.assume_role(endpoint, f"arn:aws:iam::{account}:role/demo-admin", region=REGION)
     return boto3.Session(
         aws_access_key_id=keys.access_key_id,
@@ -90,17 +89,6 @@ def account_session(endpoint: str, account: str) -> boto3.Session:
         aws_session_token=keys.session_token,
         region_name=REGION,
     )
-
-
-def emulator_hostnames(endpoint: str) -> dict[str, str]:
-    """Let the emulator answer for the host names AWS clients derive from its address.
-
-    The Go SDK (the Terraform provider) puts prefixes in front of the endpoint's host for
-    some APIs: `<account>.127.0.0.1` for S3 Control (bucket tags), `<bucket>.127.0.0.1` for
-    virtual-hosted S3. No resolver knows those names, so the emulator doubles as the HTTP
-    proxy for them (moto serves absolute-URI requests, routing by Host); requests to the
-    loopback address itself still go straight there."""
-    return {"HTTP_PROXY": endpoint, "NO_PROXY": "127.0.0.1,localhost"}
 
 
 def common_prefix(names: list[str]) -> str:
@@ -150,19 +138,22 @@ class Demo:
     def session(self, environment: str) -> boto3.Session:
         return account_session(self.services.endpoint, ACCOUNTS[environment])
 
-    def act_env(self, oidc_environment: str) -> dict[str, str]:
+    def next_run_id(self) -> int:
+        self.runs += 1
+        return 9000 + self.runs
+
+    def act_env(self, oidc_environment: str, run_id: int) -> dict[str, str]:
         """The job environment act passes on: the emulator's endpoints, the GitHub double,
         the OIDC token endpoint, Docker and the Terraform provider mirror. No AWS keys:
         every AWS call uses the role the job assumes through OIDC."""
-        self.runs += 1
         return {
             "AWS_ENDPOINT_URL": self.services.endpoint,
             "AWS_ENDPOINT_URL_ECS": self.services.progressor.url,
             "AWS_S3_USE_PATH_STYLE": "true",
-            **emulator_hostnames(self.services.endpoint),
+            **et.emulator_hostnames(self.services.endpoint),
             "GITHUB_API_URL": self.services.github.url,
             "GITHUB_REPOSITORY": GITHUB_REPOSITORY,
-            "GITHUB_RUN_ID": str(9000 + self.runs),
+            "GITHUB_RUN_ID": str(run_id),
             "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
             "TF_CLI_CONFIG_FILE": self.services.tf_cli_config,
             **self.services.docker,
@@ -180,6 +171,7 @@ class Demo:
         payload: Mapping[str, Any] | None = None,
         inputs: Mapping[str, str] | None = None,
         on_line: Callable[[str], None] | None = None,
+        run_id: int | None = None,
     ) -> act.ActRun:
         def forward(line: str) -> None:
             self.log(line)
@@ -191,7 +183,7 @@ class Demo:
             workflow,
             self.work / "act" / name,
             event=event,
-            env=self.act_env(oidc_environment),
+            env=self.act_env(oidc_environment, run_id or self.next_run_id()),
             variables=variables,
             secrets={"GITHUB_TOKEN": "demo-token"},
             payload=payload,
@@ -214,8 +206,6 @@ class Demo:
         return self.outcome
 
     def onboard_accounts(self) -> None:
-        import emulator_terraform as et
-
         for environment, account in ACCOUNTS.items():
             with self.stage(f"Onboard account {account} ({environment})") as stage:
                 credentials = et.assume_role(
@@ -229,7 +219,6 @@ class Demo:
                     credentials=credentials,
                     region=REGION,
                 )
-                env.update(emulator_hostnames(self.services.endpoint))
                 terraform = et.Workspace(directory, env)
                 terraform.run("init", "-input=false")
                 terraform.run(
@@ -294,12 +283,12 @@ class Demo:
             if environment == "prod":
                 title += " after approval"
             with self.stage(title) as stage:
-                env_run = self.runs + 1
+                run_id = self.next_run_id()
                 if environment == "prod":
                     # The prod job waits for its environment's reviewers on GitHub; here the
                     # approval is recorded first, then tf-apply-gated verifies it.
                     self.services.github.set_approvals(
-                        9000 + env_run,
+                        run_id,
                         [self.services.github.review("approved", REVIEWER, ("prod",))],
                     )
                     stage.facts.append(f"approved by @{REVIEWER} for environment prod")
@@ -310,6 +299,7 @@ class Demo:
                     oidc_environment=environment,
                     variables=self.infra_variables(environment),
                     payload={"ref": "refs/heads/main"},
+                    run_id=run_id,
                 )
                 require(run, f"the {environment} apply")
                 stack = self.read_stack(environment)

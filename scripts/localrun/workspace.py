@@ -29,15 +29,20 @@ def project_files(source: Path) -> list[str]:
     return sorted({name for name in listing.split("\0") if name and (source / name).is_file()})
 
 
+def copy_files(source: Path, destination: Path) -> None:
+    """Copy source's project files (see project_files) into destination."""
+    for name in project_files(source):
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / name, target)
+
+
 def export(source: Path, destination: Path, message: str = "slipway") -> str:
     """Replace destination with a one-commit repository of source's files; return the SHA."""
     if destination.exists():
         shutil.rmtree(destination)
     destination.mkdir(parents=True)
-    for name in project_files(source):
-        target = destination / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source / name, target)
+    copy_files(source, destination)
     git(destination, "init", "-q", "-b", "main")
     git(destination, "add", "-A")
     git(destination, "commit", "-q", "-m", message)

@@ -29,9 +29,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +36,7 @@ from typing import Any
 
 import boto3
 import pytest
+from localrun import act, workspace
 from tests.e2e.conftest import ActRun, run_workflow
 from tests.fakes.github_api import FakeGitHub
 
@@ -62,18 +60,8 @@ def state_bucket(account: str) -> str:
 def release_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's files without ignored ones (.venv, caches): what the v0 tag holds.
     act copies a local repository for every action it runs, so it must stay small."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
     tree = tmp_path_factory.mktemp("slipway-v0")
-    for name in filter(None, listed.split("\0")):
-        source = REPO / name
-        if source.is_file():
-            (tree / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, tree / name)
+    workspace.copy_files(REPO, tree)
     return tree
 
 
@@ -212,8 +200,9 @@ def pipeline_results(run: ActRun) -> dict[str, dict[str, str]]:
 
 def step_outputs(log: str, job: str) -> dict[str, str]:
     """The outputs act logged for the steps of ``job`` (single-line values; last one wins)."""
-    pattern = rf"^\[{re.escape(job)}/[^\]]*\]\s+⚙\s+::set-output:: ([\w-]+)=(.*)$"
-    return dict(re.findall(pattern, log, re.MULTILINE))
+    return {
+        name: value for label, name, value in act.step_outputs(log) if label.startswith(f"{job}/")
+    }
 
 
 def keys(client: Any, account: str, prefix: str = "") -> list[str]:
