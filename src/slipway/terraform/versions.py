@@ -224,13 +224,27 @@ def find_required_versions(text: str) -> list[str]:
     return found
 
 
-def required_versions(workdir: Path) -> list[tuple[Path, str]]:
+def module_files(workdir: Path, suffixes: Sequence[str] = (".tf",)) -> list[Path]:
+    """The root module's files with those suffixes. OpenTofu reads ``x.tofu`` instead of
+    ``x.tf`` when both exist, so with ``.tofu`` among the suffixes the ``.tf`` twin is left out."""
+    files: dict[str, list[Path]] = {}
+    for suffix in suffixes:
+        for path in workdir.glob(f"*{suffix}"):
+            if path.is_file():
+                files.setdefault(path.name.removesuffix(suffix), []).append(path)
+    chosen: list[Path] = []
+    for paths in files.values():
+        tofu = [p for p in paths if p.suffix == ".tofu"]
+        chosen.extend(tofu or paths)
+    return sorted(chosen)
+
+
+def required_versions(workdir: Path, suffixes: Sequence[str] = (".tf",)) -> list[tuple[Path, str]]:
     """Every ``required_version`` of the root module in ``workdir`` with its file."""
     found: list[tuple[Path, str]] = []
-    for path in sorted(workdir.glob("*.tf")):
-        if path.is_file():
-            text = path.read_text(encoding="utf-8")
-            found.extend((path, value) for value in find_required_versions(text))
+    for path in module_files(workdir, suffixes):
+        text = path.read_text(encoding="utf-8")
+        found.extend((path, value) for value in find_required_versions(text))
     return found
 
 
