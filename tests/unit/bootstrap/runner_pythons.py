@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import platform
+import socket
 import subprocess
 import tarfile
 import threading
@@ -177,3 +178,11 @@ def publish_cpython(directory: Path, base_url: str, archive: Path, version: str)
     listing = downloads_json(f"{base_url}/{archive.name}", archive, version)
     (directory / "downloads.json").write_text(json.dumps(listing))
     return f"{base_url}/downloads.json"
+
+
+def closed_port() -> int:
+    """A local port nothing listens on: a download from it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from tests.unit.bootstrap.runner_pythons import (
     BOOTSTRAP,
     REPO,
     bootstrap_env,
+    closed_port,
     debian_cpython_archive,
     download_location,
     path_with_python3,
@@ -47,14 +47,6 @@ def cpython_archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str
 
 def venv_python_version(stdout: str) -> str:
     return version_of(stdout.strip())
-
-
-def closed_port() -> int:
-    """A local port nothing listens on: a download from it is refused at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def test_old_python3_on_path_takes_the_newest_complete_311_from_the_tool_cache(
