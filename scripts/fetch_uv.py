@@ -7,6 +7,9 @@ pinned version, picks the wheel for this platform whose SHA-256 the lock lists, 
 it, and extracts only the `uv` binary. Exit status 3 means "cannot do it this way" (no
 JSON API, no matching wheel): the caller falls back to pip.
 
+It runs on Python 3.8 and newer: on a runner whose python3 is older than 3.11 (Amazon
+Linux 2023 has 3.9), that python3 fetches the uv that installs a newer CPython.
+
     python3 scripts/fetch_uv.py requirements/uv.lock DIR
 """
 

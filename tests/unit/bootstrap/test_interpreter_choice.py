@@ -248,3 +248,14 @@ def test_the_pinned_cpython_is_one_the_pinned_uv_knows(pinned_uv: Path) -> None:
     listing = subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO)
     keys = {entry["key"] for entry in json.loads(listing.stdout)}
     assert {f"cpython-{pinned}-linux-{arch}-gnu" for arch in ("x86_64", "aarch64")} <= keys
+
+
+@pytest.mark.parametrize("minor", [8, 9])
+def test_fetch_uv_compiles_on_the_older_runner_pythons(minor: int) -> None:
+    """On a runner without Python 3.11+, its own python3 (Amazon Linux 2023: 3.9) fetches uv."""
+    source = REPO / "scripts" / "fetch_uv.py"
+    check = f"compile(open({str(source)!r}).read(), 'fetch_uv.py', 'exec')"
+    done = subprocess.run(
+        [str(real_python(minor)), "-c", check], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stderr) == (0, "")
