@@ -4,7 +4,13 @@
 - cold: a new job (empty RUNNER_TEMP) with the package caches warm: bootstrap's own cost;
 - cold + download: also with empty uv and pip caches, so wheels are fetched again;
 - warm: a later step in the same job (the venv exists);
-- start-up: from spawning `slipway cw-alarms-check` to its first request to AWS.
+- start-up: from spawning `slipway cw-alarms-check` to its first request to AWS;
+- cold, per interpreter source: a Python 3.11 as python3 on PATH; python3 3.10 on PATH and
+  a 3.11 in the runner's tool cache; python3 3.10 and no tool cache, so uv installs CPython
+  (first job on the runner: download and unpack; a later job: already in the tool cache).
+  These use the layouts of the bootstrap tests (tests/unit/bootstrap/runner_pythons.py):
+  real interpreters of this machine, and a local download location serving Debian's CPython
+  in uv's downloads JSON format, so the download is a local one.
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.unit.bootstrap import runner_pythons as pythons
+
 ROOT = Path(__file__).resolve().parent.parent
 BOOTSTRAP = ROOT / "scripts" / "bootstrap"
 
@@ -30,6 +39,57 @@ def bootstrap(runner_temp: Path, extra_env: dict[str, str] | None = None) -> tup
     started = time.perf_counter()
     done = subprocess.run([str(BOOTSTRAP)], env=env, capture_output=True, text=True, check=True)
     return time.perf_counter() - started, done.stdout.strip()
+
+
+def timed(env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = pythons.run_bootstrap(env)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(done.stderr)
+    return elapsed
+
+
+def per_source(work: Path, runs: int) -> dict[str, list[float]]:
+    """Cold bootstrap seconds for each interpreter source, `runs` new jobs each."""
+    old_path = pythons.path_with_python3(work / "old-bin", pythons.real_python(10))
+    new_path = pythons.path_with_python3(work / "new-bin", pythons.real_python(11))
+    cache = pythons.tool_cache(
+        work / "toolcache", {"3.11.7": pythons.real_python(11)}, complete={"3.11.7"}
+    )
+    results = {
+        "cold, python3 on PATH": [
+            timed(pythons.bootstrap_env(new_path, work / f"path-{i}")) for i in range(runs)
+        ],
+        "cold, tool cache": [
+            timed(
+                pythons.bootstrap_env(old_path, work / f"cache-{i}", RUNNER_TOOL_CACHE=str(cache))
+            )
+            for i in range(runs)
+        ],
+    }
+    archive, version = pythons.debian_cpython_archive(work)
+    served = work / "downloads"
+    served.mkdir()
+    with pythons.download_location(served) as (base_url, _):
+        listing = pythons.publish_cpython(served, base_url, archive, version)
+
+        def managed(job: str, tool_cache: Path) -> dict[str, str]:
+            return pythons.bootstrap_env(
+                old_path,
+                work / job,
+                RUNNER_TOOL_CACHE=str(tool_cache),
+                SLIPWAY_PYTHON_VERSION=version,
+                UV_PYTHON_DOWNLOADS_JSON_URL=listing,
+            )
+
+        results["cold, uv installs CPython"] = [
+            timed(managed(f"uv-{i}", work / f"uv-cache-{i}")) for i in range(runs)
+        ]
+        results["cold, uv's CPython cached"] = [
+            timed(managed(f"uv-again-{i}", work / "uv-cache-0")) for i in range(runs)
+        ]
+    return results
 
 
 def first_request_latency(python: str, runs: int) -> list[float]:
@@ -119,6 +179,7 @@ def main() -> int:
                 if not shutil.rmtree(work / "uv-cache", ignore_errors=True)
             ]
         results["start-up to first AWS call"] = first_request_latency(python, args.runs)
+        results.update(per_source(work / "sources", args.runs))
         print(f"slipway bootstrap benchmark ({sys.platform}, python {sys.version.split()[0]})")
         for name, values in results.items():
             print(f"  {name:28s} {fmt(values)}")
