@@ -5,6 +5,7 @@ progressor. A green ship, and a red one whose alarm fires during the bake."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -110,7 +111,11 @@ def test_red_ship_rolls_back_when_an_alarm_fires_during_the_bake(
     previous = result["previous_task_definition_arn"]
     assert previous.endswith("task-definition/web:1")
     assert result["task_definition_arn"].endswith("task-definition/web:2")
-    assert f"bake failed: shop-latency ALARM: p99 above 2s; rolled back to {previous}" in run.log
+    assert re.search(
+        rf"bake failed: shop-latency ALARM at \d\d:\d\d:\d\d UTC: p99 above 2s; "
+        rf"rolled back to {re.escape(previous)}",
+        run.log,
+    )
     # ECS runs the previous task definition again.
     assert task_definition(ecs) == previous
     deployments = progressor.state()[f"{CLUSTER}/{SERVICE}"]["deployments"]

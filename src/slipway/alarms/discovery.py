@@ -55,6 +55,7 @@ def discover(cloudwatch: Any, tagging: Any, selector: AlarmSelector) -> list[Ala
     tagged: set[str] = set()
     if selector.tags:
         tagged = tagged_alarm_names(tagging, selector.tags)
-        unknown = tagged - candidates.keys()
+        # Intersecting with prefixes: a tagged alarm the prefixes did not find is not wanted.
+        unknown: set[str] = set() if selector.intersects else tagged - candidates.keys()
         candidates.update(describe_by_names(cloudwatch, unknown))
     return select_alarms(candidates.values(), selector, tagged)

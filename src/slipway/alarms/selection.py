@@ -26,11 +26,10 @@ def select_alarms(
     explicit = set(selector.names)
     chosen: dict[str, Alarm] = {}
     for alarm in candidates:
-        picked = (
-            alarm.name in explicit
-            or any(alarm.name.startswith(prefix) for prefix in selector.prefixes)
-            or (bool(selector.tags) and alarm.name in tagged_names)
-        )
+        by_prefix = any(alarm.name.startswith(prefix) for prefix in selector.prefixes)
+        by_tags = bool(selector.tags) and alarm.name in tagged_names
+        by_both = by_prefix and by_tags if selector.intersects else by_prefix or by_tags
+        picked = alarm.name in explicit or by_both
         if not picked:
             continue
         if (

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from slipway.alarms.bake import BakePolicy, BakeResult, BakeTracker, StateChange
-from slipway.alarms.model import Alarm, AlarmSelector
+from slipway.alarms.model import COMBINE_CHOICES, Alarm, AlarmSelector
 from slipway.aws.config import AwsSettings
-from slipway.commands.alarms_summary import render_summary
+from slipway.commands.alarms_summary import render_no_alarms, render_summary
 from slipway.commands.common import AWS_INPUTS, read_aws_settings
 from slipway.gha.inputs import InputError, Inputs, format_duration
 from slipway.gha.runner import Runner
 from slipway.gha.spec import ActionSpec, Input, Output
+
+if TYPE_CHECKING:
+    from slipway.alarms.history_reader import HistoryReader
+
+NO_ALARMS = "no-alarms"
 
 SPEC = ActionSpec(
     command="cw-alarms-check",
@@ -32,13 +38,26 @@ SPEC = ActionSpec(
             "commas or newlines.",
         ),
         Input(
+            "alarm-selection",
+            "How alarm-name-prefixes and alarm-tags combine when both are given: `union` "
+            "watches an alarm matching either; `intersection` only an alarm whose name has one "
+            "of the prefixes and that carries every tag. Alarms in alarm-names are always "
+            "watched.",
+            default="union",
+        ),
+        Input(
             "include-target-tracking",
             "Also watch the TargetTracking-* alarms application auto scaling creates (they "
             "flip by design, so they are left out unless named).",
             default="false",
         ),
         Input("bake-time", "How long to watch, e.g. 90s, 5m, 1h30m.", default="5m"),
-        Input("poll-interval", "Time between two reads of the alarm states.", default="15s"),
+        Input(
+            "poll-interval",
+            "Time between two reads of the alarm states and history. A state that comes and "
+            "goes between two reads is still caught, from the alarm history.",
+            default="15s",
+        ),
         Input(
             "fail-on-insufficient-data",
             "Treat INSUFFICIENT_DATA like ALARM.",
@@ -58,7 +77,12 @@ SPEC = ActionSpec(
         *AWS_INPUTS,
     ),
     outputs=(
-        Output("result", "`ok` or `breached`."),
+        Output(
+            "result",
+            "`ok`, `breached` (an alarm fired: roll back on this one), or `no-alarms` (no alarm "
+            "matched the selection: a configuration error, the step fails unless "
+            "allow-no-alarms).",
+        ),
         Output(
             "breached",
             "JSON list of the alarms that breached: name, state, reason, time, pre_existing.",
@@ -79,12 +103,15 @@ class Request:
 
 
 def parse_selector(inputs: Inputs) -> AlarmSelector:
-    """The alarm-names, alarm-name-prefixes, alarm-tags and include-target-tracking inputs."""
+    """The alarm-names, alarm-name-prefixes, alarm-tags, alarm-selection and
+    include-target-tracking inputs."""
+    combine = inputs.string("alarm-selection", choices=COMBINE_CHOICES)
     return AlarmSelector(
         names=tuple(inputs.list("alarm-names")),
         prefixes=tuple(inputs.list("alarm-name-prefixes")),
         tags=inputs.mapping("alarm-tags"),
         include_target_tracking=inputs.boolean("include-target-tracking", default=False),
+        combine="intersection" if combine == "intersection" else "union",
     )
 
 
@@ -156,43 +183,80 @@ def bake_alarms(
     *,
     bake_seconds: float,
     poll_seconds: float,
+    started_at: datetime | None = None,
 ) -> BakeResult:
     """Watch the alarms for ``bake_seconds`` from their ``initial`` states (alarms already
-    failing there count as pre-existing); stops at the first breach. Shared by
-    cw-alarms-check and ship."""
+    failing there count as pre-existing); stops at the first breach. Every poll reads the
+    alarm history since ``started_at`` (default: now; pass the time taken before reading
+    ``initial``) and the states. Shared by cw-alarms-check and ship."""
     from slipway.alarms.discovery import describe_by_names
+    from slipway.alarms.history_reader import HistoryReader
     from slipway.alarms.watcher import run_bake, utc_now
 
     cloudwatch = session.client("cloudwatch")
     snapshot = {alarm.name: alarm for alarm in initial}
-    tracker = BakeTracker(policy, snapshot, utc_now())
+    started = started_at or utc_now()
+    tracker = BakeTracker(policy, snapshot, started)
     for name in tracker.pre_existing:
         alarm = tracker.initial[name]
         runner.warning(f"alarm '{name}' was already {alarm.state} when the bake started")
 
     def log_change(change: StateChange) -> None:
-        runner.info(f"{change.at:%H:%M:%S} {change.alarm}: {change.old} -> {change.new}")
+        seen = " (alarm history)" if change.source == "history" else ""
+        runner.info(f"{change.at:%H:%M:%S} {change.alarm}: {change.old} -> {change.new}{seen}")
 
+    reader = HistoryReader(cloudwatch, list(snapshot), started)
     bake = format_duration(bake_seconds)
     with runner.group(f"Bake: watching {len(snapshot)} alarm(s) for {bake}"):
+        unavailable = _first_history_read(runner, reader, tracker, log_change)
         result = run_bake(
             lambda: describe_by_names(cloudwatch, list(snapshot)),
             tracker,
             bake_seconds=bake_seconds,
             poll_seconds=poll_seconds,
+            history=None if unavailable else reader.read,
             on_change=log_change,
         )
     for name in result.vanished:
         runner.warning(f"alarm '{name}' was deleted during the bake")
-    return result
+    return replace(result, history_unavailable=unavailable)
+
+
+def _first_history_read(
+    runner: Runner,
+    reader: HistoryReader,
+    tracker: BakeTracker,
+    on_change: Callable[[StateChange], None],
+) -> str:
+    """Read the history once before the first poll: what changed since the start counts,
+    and a role that may not read it is found now. Returns why it is unavailable, or ""."""
+    from botocore.exceptions import ClientError
+
+    from slipway.alarms.history_reader import is_denied
+
+    try:
+        entries = reader.read()
+    except ClientError as error:
+        if not is_denied(error):
+            raise
+        reason = f"cloudwatch:DescribeAlarmHistory was denied ({error})"
+        runner.warning(
+            f"the alarm history cannot be read: {reason}; a state that comes and goes between "
+            "two polls can be missed (grant the permission to the role)"
+        )
+        return reason
+    for change in tracker.record_history(entries):
+        on_change(change)
+    return ""
 
 
 def breach_details(result: BakeResult) -> str:
-    return "; ".join(f"{b.alarm} {b.state}: {b.reason}" for b in result.breaches)
+    return "; ".join(breach.describe() for breach in result.breaches)
 
 
 def run(runner: Runner) -> int:
     # Imported here: the pure parts above stay importable without boto3.
+    from slipway.alarms.watcher import utc_now
     from slipway.aws.session import make_session
 
     try:
@@ -201,13 +265,18 @@ def run(runner: Runner) -> int:
         return runner.fail(str(error))
 
     session = make_session(request.aws, runner.env, on_secret=runner.mask)
+    # Taken before the starting states are read: a change after it is in the history.
+    started_at = utc_now()
     alarms = discover_alarms(runner, session, request.selector)
     watched = [alarm.name for alarm in alarms]
     runner.set_output("watched", watched)
     if not alarms:
+        # Its own result: a selection that matches nothing is a configuration error, and a
+        # rollback keyed on `breached` must not undo a healthy deployment for it.
         message = f"no alarm matched {request.selector.describe()}"
-        runner.set_output("result", "ok" if request.allow_no_alarms else "breached")
+        runner.set_output("result", NO_ALARMS)
         runner.set_output("breached", [])
+        runner.write_summary(render_no_alarms(request.selector, request.allow_no_alarms))
         if request.allow_no_alarms:
             runner.notice(message + " (allowed by allow-no-alarms)")
             return 0
@@ -220,6 +289,7 @@ def run(runner: Runner) -> int:
         request.policy,
         bake_seconds=request.bake_seconds,
         poll_seconds=request.poll_seconds,
+        started_at=started_at,
     )
     runner.set_output("result", result.verdict)
     runner.set_output("breached", [breach.to_json() for breach in result.breaches])

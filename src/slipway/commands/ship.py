@@ -167,6 +167,7 @@ def _aws_errors_as_failures(stage: Callable[_P, _T]) -> Callable[_P, _T]:
 def live_stages(runner: Runner, session: Any, request: Request) -> Stages:
     """The real stages: the ECS, ECR, Docker and CloudWatch calls of the single actions."""
     from slipway.alarms.discovery import describe_by_names
+    from slipway.alarms.watcher import utc_now
     from slipway.commands.cw_alarms_check import bake_alarms, discover_alarms
     from slipway.ecs.deploy import run_deploy
     from slipway.ecs.service import describe_service, describe_task_definition
@@ -208,6 +209,7 @@ def live_stages(runner: Runner, session: Any, request: Request) -> Stages:
             return run_deploy(ecs, request.deploy_request(image), runner, clock)
 
     def bake_stage(names: Sequence[str]) -> BakeResult:
+        started_at = utc_now()  # before the starting states: later changes are in the history
         initial = describe_by_names(session.client("cloudwatch"), names)
         return bake_alarms(
             runner,
@@ -216,6 +218,7 @@ def live_stages(runner: Runner, session: Any, request: Request) -> Stages:
             bake.policy,
             bake_seconds=bake.bake_seconds,
             poll_seconds=bake.poll_seconds,
+            started_at=started_at,
         )
 
     def rollback(task_definition: str) -> DeployOutcome:

@@ -124,7 +124,7 @@ def run_ship(stages: Stages, monotonic: Callable[[], float] = time.monotonic) ->
         outcome.result = "shipped"
         return outcome
 
-    breaches = "; ".join(f"{b.alarm} {b.state}: {b.reason}" for b in bake.breaches)
+    breaches = "; ".join(breach.describe() for breach in bake.breaches)
     previous = deploy.previous_arn
     try:
         outcome.rollback = back = stages.rollback(previous)

@@ -28,6 +28,7 @@ _ALARMS = (
     "alarm-names",
     "alarm-name-prefixes",
     "alarm-tags",
+    "alarm-selection",
     "include-target-tracking",
     "poll-interval",
     "fail-on-insufficient-data",
@@ -77,14 +78,14 @@ SPEC = ActionSpec(
             "`none`. A breach during the bake always redeploys the previous task definition.",
             default="native",
         ),
-        *(ALARMS_SPEC.input(name) for name in _ALARMS[:4]),
+        *(ALARMS_SPEC.input(name) for name in _ALARMS[:5]),
         Input(
             "bake-time",
             "How long to watch the alarms after the deployment completed (0s: no bake). The "
             "service's deployment alarms are watched too.",
             default="5m",
         ),
-        *(ALARMS_SPEC.input(name) for name in _ALARMS[4:]),
+        *(ALARMS_SPEC.input(name) for name in _ALARMS[5:]),
         Input(
             "allow-no-alarms",
             "Ship without a bake when no alarm matches (otherwise the step fails before "

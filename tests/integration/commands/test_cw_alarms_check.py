@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -13,6 +16,7 @@ from tests.support import put_metric_alarm as put_alarm
 from tests.support import read_outputs
 
 from slipway.cli import main
+from slipway.commands import cw_alarms_check
 
 pytestmark = pytest.mark.integration
 
@@ -95,7 +99,9 @@ def test_alarm_entering_alarm_mid_bake_fails_fast(
     assert [(b["name"], b["state"], b["reason"], b["pre_existing"]) for b in breached] == [
         ("web-prod-5xx", "ALARM", "5xx above 1%", False)
     ]
-    assert "::error::bake failed: web-prod-5xx ALARM: 5xx above 1%" in out
+    assert re.search(
+        r"::error::bake failed: web-prod-5xx ALARM at \d\d:\d\d:\d\d UTC: 5xx above 1%", out
+    )
     text = summary.read_text()
     assert "❌ CloudWatch alarm bake: breached" in text
     assert "| web-prod-5xx | metric | 🟢 OK | 🔴 ALARM | 1 | **breached** |" in text
@@ -140,12 +146,89 @@ def test_pre_existing_alarm_fails_or_is_tolerated_by_choice(
     assert "was already ALARM when the bake started" in out
 
 
-def test_no_alarm_matched_is_an_error_unless_allowed(
-    aws: str, github_files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+def test_alarm_firing_and_recovering_between_two_polls_fails_the_bake(
+    cloudwatch: object,
+    github_files: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """ALARM at +5 s, OK again at +8 s, the default 15 s poll: no read of the states sees
+    the ALARM; the alarm history does, and the bake fails naming the alarm and the time."""
+    outputs, summary = github_files
+    fired: list[datetime] = []
+    baking = threading.Event()
+
+    def flip() -> None:
+        baking.wait(30)
+        time.sleep(5)
+        fired.append(datetime.now(UTC))
+        cloudwatch.set_alarm_state(  # type: ignore[attr-defined]
+            AlarmName="web-prod-5xx", StateValue="ALARM", StateReason="5xx above 1%"
+        )
+        time.sleep(3)
+        cloudwatch.set_alarm_state(  # type: ignore[attr-defined]
+            AlarmName="web-prod-5xx", StateValue="OK", StateReason="5xx back to 0%"
+        )
+
+    real_bake = cw_alarms_check.bake_alarms
+
+    def bake_then_flip(*args: Any, **kwargs: Any) -> Any:
+        baking.set()  # the starting states are read: the flip happens during the bake
+        return real_bake(*args, **kwargs)
+
+    monkeypatch.setattr(cw_alarms_check, "bake_alarms", bake_then_flip)
+    threading.Thread(target=flip, daemon=True).start()
+    started = time.monotonic()
+    code = main(["cw-alarms-check", "--alarm-name-prefixes", "web-prod-", "--bake-time", "60s"])
+    elapsed = time.monotonic() - started
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert fired
+    # Detected at the first poll after the flip (15 s into the bake), not at the end.
+    assert 14 < elapsed < 25, elapsed
+    values = read_outputs(outputs)
+    assert values["result"] == "breached"
+    [breach] = json.loads(values["breached"])
+    assert (breach["name"], breach["state"], breach["reason"]) == (
+        "web-prod-5xx",
+        "ALARM",
+        "5xx above 1%",
+    )
+    when = datetime.fromisoformat(breach["time"])
+    assert abs(when - fired[0]) < timedelta(seconds=1)
+    assert f"::error::bake failed: web-prod-5xx ALARM at {when:%H:%M:%S} UTC: 5xx above 1%" in out
+    text = summary.read_text()
+    assert "| web-prod-5xx | metric | 🟢 OK | 🟢 OK | 2 | **breached** |" in text
+    assert f"went ALARM at {when:%H:%M:%S} UTC" in text
+    assert "(from the alarm history)" in text
+
+
+def test_prefixes_and_tags_add_up_unless_intersected(
+    cloudwatch: object, github_files: tuple[Path, Path]
 ) -> None:
     outputs, _ = github_files
+    put_alarm(cloudwatch, "api-prod-cpu", {"Service": "web"})  # tagged web, another prefix
+    args = ["cw-alarms-check", "--alarm-name-prefixes", "web-prod-", "--alarm-tags", "Service=web"]
+    assert main([*args, "--bake-time", "0s"]) == 0
+    assert json.loads(read_outputs(outputs)["watched"]) == [
+        "api-prod-cpu",
+        "web-prod-5xx",
+        "web-prod-cpu",
+    ]
+    outputs.unlink()
+    assert main([*args, "--alarm-selection", "intersection", "--bake-time", "0s"]) == 0
+    assert json.loads(read_outputs(outputs)["watched"]) == ["web-prod-5xx", "web-prod-cpu"]
+
+
+def test_no_alarm_matched_is_its_own_result_and_an_error_unless_allowed(
+    aws: str, github_files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs, summary = github_files
     assert main(["cw-alarms-check", "--alarm-name-prefixes", "nothing-", "--bake-time", "1s"]) == 1
     assert "no alarm matched prefixes nothing-*" in capsys.readouterr().out
+    values = read_outputs(outputs)
+    assert (values["result"], values["breached"], values["watched"]) == ("no-alarms", "[]", "[]")
+    assert "no alarm matched" in summary.read_text()
     outputs.unlink()
     assert (
         main(
@@ -161,7 +244,7 @@ def test_no_alarm_matched_is_an_error_unless_allowed(
         )
         == 0
     )
-    assert read_outputs(outputs)["result"] == "ok"
+    assert read_outputs(outputs)["result"] == "no-alarms"
 
 
 def test_missing_named_alarm_is_warned(

@@ -8,6 +8,7 @@ import json
 import os
 import threading
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -186,8 +187,10 @@ def test_breach_during_the_bake_rolls_back(
     assert out["previous-task-definition-arn"] == previous
     assert out["task-definition-arn"].endswith("task-definition/web:2")
     errors = [line for line in log.splitlines() if line.startswith("::error")]
+    when = datetime.fromisoformat(breached[0]["time"])
     assert errors == [
-        f"::error::bake failed: web-prod-latency ALARM: p99 above 2s; rolled back to {previous}"
+        f"::error::bake failed: web-prod-latency ALARM at {when:%H:%M:%S} UTC: p99 above 2s; "
+        f"rolled back to {previous}"
     ]
     # The service runs the previous revision again, and nothing new was registered for it.
     assert service(ecs)["taskDefinition"] == previous

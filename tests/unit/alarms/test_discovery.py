@@ -130,3 +130,33 @@ def test_describe_by_names_drops_alarms_it_did_not_ask_for() -> None:
             {"AlarmTypes": ALARM_TYPES, "AlarmNames": ["a"]},
         )
         assert list(describe_by_names(cloudwatch, ["a"])) == ["a"]
+
+
+def test_intersection_describes_no_tagged_alarm_the_prefixes_did_not_find() -> None:
+    cloudwatch, tagging = clients()
+    arn = "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:"
+    with Stubber(tagging) as tags, Stubber(cloudwatch) as cw:
+        cw.add_response(
+            "describe_alarms",
+            {"MetricAlarms": [metric("web-prod-5xx"), metric("web-prod-latency")]},
+            {"AlarmTypes": ALARM_TYPES, "AlarmNamePrefix": "web-prod-"},
+        )
+        tags.add_response(
+            "get_resources",
+            {
+                "ResourceTagMappingList": [
+                    {"ResourceARN": arn + "web-prod-5xx", "Tags": []},
+                    {"ResourceARN": arn + "web-staging-5xx", "Tags": []},
+                ]
+            },
+            {
+                "TagFilters": [{"Key": "Service", "Values": ["web"]}],
+                "ResourceTypeFilters": ["cloudwatch:alarm"],
+            },
+        )
+        selector = AlarmSelector(
+            prefixes=("web-prod-",), tags={"Service": "web"}, combine="intersection"
+        )
+        alarms = discover(cloudwatch, tagging, selector)
+        cw.assert_no_pending_responses()  # and no DescribeAlarms for web-staging-5xx
+    assert [a.name for a in alarms] == ["web-prod-5xx"]

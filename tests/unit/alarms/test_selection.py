@@ -62,3 +62,35 @@ def test_selector_description_and_emptiness() -> None:
     selector = AlarmSelector(names=("a",), prefixes=("p-",), tags={"k": "v"})
     assert not selector.is_empty
     assert selector.describe() == "names a; prefixes p-*; tags k=v"
+
+
+def test_intersection_keeps_prefixed_alarms_carrying_the_tags_and_named_ones() -> None:
+    tagged = {"web-prod-5xx", "worker-prod-queue"}
+    union = AlarmSelector(prefixes=("web-prod-",), tags={"Service": "web"})
+    assert names(select_alarms(CANDIDATES, union, tagged)) == [
+        "web-prod-5xx",
+        "web-prod-latency",
+        "worker-prod-queue",
+    ]
+    both = AlarmSelector(
+        names=("db-prod-cpu",),
+        prefixes=("web-prod-",),
+        tags={"Service": "web"},
+        combine="intersection",
+    )
+    assert names(select_alarms(CANDIDATES, both, tagged)) == ["db-prod-cpu", "web-prod-5xx"]
+    assert both.describe() == "names db-prod-cpu; prefixes web-prod-* carrying tags Service=web"
+    assert both.explain() == (
+        "An alarm is watched when it is named or its name starts with a prefix and it carries "
+        "every tag (alarm-selection: intersection); TargetTracking-* alarms only when named."
+    )
+
+
+def test_intersection_needs_both_kinds_to_mean_anything() -> None:
+    only_prefix = AlarmSelector(prefixes=("web-prod-",), combine="intersection")
+    assert not only_prefix.intersects
+    assert names(select_alarms(CANDIDATES, only_prefix)) == ["web-prod-5xx", "web-prod-latency"]
+    assert only_prefix.explain() == (
+        "An alarm is watched when its name starts with a prefix; TargetTracking-* alarms only "
+        "when named."
+    )

@@ -1,7 +1,9 @@
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from slipway.alarms import Alarm, BakePolicy, BakeResult, BakeTracker, StateChange
+from slipway.alarms.history import HistoryEntry
 from slipway.alarms.watcher import run_bake
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -84,4 +86,48 @@ def test_zero_bake_time_makes_no_poll() -> None:
     clock = FakeClock()
     result, _ = bake(clock, [(0, "ALARM")], bake=0, poll=15)
     assert clock.sleeps == []
+    assert result.verdict == "ok"
+
+
+def test_alarm_between_two_polls_fails_the_bake_at_the_next_poll_with_the_time_it_fired() -> None:
+    # ALARM at +5 s, OK at +8 s, polls every 15 s: the states read at +15 s are OK again;
+    # the history read at the same poll holds both changes.
+    clock = FakeClock()
+    timeline = [(0.0, "OK"), (5.0, "ALARM"), (8.0, "OK")]
+    history_reads: list[float] = []
+
+    def history() -> list[HistoryEntry]:
+        history_reads.append(clock.t)
+        return [
+            HistoryEntry("a", T0 + timedelta(seconds=t), old, new, f"reason {new}")
+            for (_, old), (t, new) in pairwise(timeline)
+            if t <= clock.t
+        ]
+
+    tracker = BakeTracker(BakePolicy(), {"a": Alarm("a", "metric", "OK")}, clock.now())
+    seen: list[StateChange] = []
+    result = run_bake(
+        scripted(clock, timeline),
+        tracker,
+        bake_seconds=300,
+        poll_seconds=15,
+        history=history,
+        on_change=seen.append,
+        monotonic=clock.monotonic,
+        sleep=clock.sleep,
+        now=clock.now,
+    )
+    assert result.verdict == "breached"
+    assert clock.t == 15  # the first poll after the flip: detection lag 10 s
+    assert history_reads == [15]
+    assert [(b.alarm, b.state, b.at) for b in result.breaches] == [
+        ("a", "ALARM", T0 + timedelta(seconds=5))
+    ]
+    assert [(c.new, c.source) for c in seen] == [("ALARM", "history"), ("OK", "history")]
+
+
+def test_without_history_the_same_flip_is_invisible_to_the_polls() -> None:
+    # What the bake did before it read the history: the reason it reads it.
+    clock = FakeClock()
+    result, _ = bake(clock, [(0, "OK"), (5, "ALARM"), (8, "OK")], bake=30, poll=15)
     assert result.verdict == "ok"

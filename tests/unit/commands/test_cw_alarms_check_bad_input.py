@@ -53,6 +53,10 @@ def run_command(
         ),
         ({"INPUT_ROLE_TO_ASSUME": "deploy-role"}, "input 'role-to-assume'"),
         ({"INPUT_INCLUDE_TARGET_TRACKING": "perhaps"}, "input 'include-target-tracking'"),
+        (
+            {"INPUT_ALARM_SELECTION": "both"},
+            "input 'alarm-selection': expected one of union, intersection",
+        ),
     ],
 )
 def test_bad_input_fails_before_any_aws_request(

@@ -140,7 +140,7 @@ def test_breach_redeploys_the_previous_task_definition() -> None:
     assert outcome.result == "rolled-back"
     assert fake.calls[-1] == f"rollback {PREVIOUS}"
     assert outcome.message == (
-        f"bake failed: web-latency ALARM: p99 above 2s; rolled back to {PREVIOUS}"
+        f"bake failed: web-latency ALARM at 09:30:00 UTC: p99 above 2s; rolled back to {PREVIOUS}"
     )
     assert [s.name for s in outcome.stages][-2:] == ["bake", "rollback"]
     assert outcome.stages[-2].ok is False and outcome.stages[-1].ok is True
@@ -155,7 +155,8 @@ def test_a_rollback_that_does_not_complete_is_its_own_result() -> None:
     outcome = fake.run()
     assert outcome.result == "rollback-failed"
     assert outcome.message == (
-        f"bake failed: web-5xx ALARM: p99 above 2s; the rollback to {PREVIOUS} ended timeout: "
+        f"bake failed: web-5xx ALARM at 09:30:00 UTC: p99 above 2s; the rollback to {PREVIOUS} "
+        "ended timeout: "
         "no verdict from ECS after 900s"
     )
 

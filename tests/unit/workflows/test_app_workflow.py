@@ -4,6 +4,8 @@ the example caller), read as YAML; and its embedded stage step run for real."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -73,10 +75,57 @@ def test_deploy_job_runs_in_its_environment_with_oidc_and_its_own_queue(
     assert deploy["permissions"]["id-token"] == "write"
     steps = {step.get("id"): step for step in job["steps"]}
     assert steps["bake"]["continue-on-error"] is True
-    assert steps["rollback"]["if"] == "steps.bake.outcome == 'failure'"
+    # Only a breach rolls back: no alarm matched, or AWS refused, says nothing against it.
+    assert steps["rollback"]["if"] == "steps.bake.outputs.result == 'breached'"
     assert steps["rollback"]["with"]["task-definition"] == (
         "${{ steps.deploy.outputs.previous-task-definition-arn }}"
     )
+
+
+@pytest.mark.parametrize(
+    ("bake", "bake_result", "rollback", "result", "message"),
+    [
+        ("success", "ok", "skipped", "deployed", ""),
+        ("failure", "breached", "success", "rolled-back", "alarms fired during the bake"),
+        ("failure", "no-alarms", "skipped", "failed", "(result: no-alarms); the new version"),
+        ("failure", "", "skipped", "failed", "(result: none); the new version stays deployed"),
+        ("failure", "breached", "failure", "failed", ""),
+    ],
+)
+def test_deploy_verdict(
+    deploy: dict[str, Any],
+    tmp_path: Path,
+    *,
+    bake: str,
+    bake_result: str,
+    rollback: str,
+    result: str,
+    message: str,
+) -> None:
+    """The verdict step run by bash as the runner runs it, with the steps' outcomes."""
+    step = next(s for s in deploy["jobs"]["deploy"]["steps"] if s.get("id") == "verdict")
+    outputs = tmp_path / "github_output"
+    env = {
+        "PATH": os.environ["PATH"],
+        "GITHUB_OUTPUT": str(outputs),
+        "DEPLOY": "success",
+        "BAKE": bake,
+        "BAKE_RESULT": bake_result,
+        "BREACHED": '[{"name": "web-5xx", "reason": "$(echo INJECTED)"}]',
+        "ROLLBACK": rollback,
+        "ENVIRONMENT": "dev",
+    }
+    run = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert outputs.read_text() == f"result={result}\n"
+    assert run.returncode == (0 if result == "deployed" else 1)
+    assert message in run.stdout
+    assert "INJECTED\n" not in run.stdout  # alarm reasons are data, never run
 
 
 def test_tests_use_a_postgres_service_unless_a_database_is_given(app: dict[str, Any]) -> None:
