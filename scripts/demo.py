@@ -11,12 +11,15 @@ whose alarm fires and is rolled back. Safe to run again (the emulator is reset f
 from __future__ import annotations
 
 import os
+import platform
 import re
+import shutil
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT)]
@@ -24,6 +27,9 @@ import localenv  # noqa: E402
 from localrun.demo_flow import Demo, DemoError, Services, Stage  # noqa: E402
 from tests.fakes.ecs_progressor import EcsProgressor  # noqa: E402
 from tests.fakes.github_api import FakeGitHub  # noqa: E402
+from tests.fakes.release_site import built_engines, running_site  # noqa: E402
+
+from slipway.terraform.engine_releases import platform_names  # noqa: E402
 
 BOLD, DIM, RED, GREEN, RESET = (
     ("\033[1m", "\033[2m", "\033[31m", "\033[32m", "\033[0m")
@@ -37,7 +43,7 @@ def say(text: str) -> None:
     print(text, flush=True)
 
 
-def prepare() -> dict[str, str]:
+def prepare() -> dict[str, Any]:
     """Install and start what the demo needs; returns their addresses."""
     started = time.monotonic()
     say(f"{BOLD}━━ Local environment{RESET}")
@@ -46,6 +52,12 @@ def prepare() -> dict[str, str]:
     tf_cli_config = subprocess.run(
         [str(ROOT / "scripts" / "build-aws-provider")], check=True, capture_output=True, text=True
     ).stdout.strip()
+    engines = built_engines(ROOT)
+    say(
+        "  engines "
+        + ", ".join(f"{b.engine} {b.version}" for b in engines)
+        + " (built from source)"
+    )
     emulator = localenv.start_emulator()
     reset = urllib.request.Request(emulator.endpoint + "/moto-api/reset", method="POST")
     urllib.request.urlopen(reset, timeout=10).close()
@@ -62,6 +74,7 @@ def prepare() -> dict[str, str]:
         "registry": registry.endpoint,
         "database_url": database.url,
         "tf_cli_config": tf_cli_config,
+        "engines": engines,
     }
 
 
@@ -84,12 +97,18 @@ def main() -> int:
     began = time.monotonic()
     local = prepare()
     work = ROOT / ".local" / "demo"
+    releases = work / "releases"
+    shutil.rmtree(releases, ignore_errors=True)
+    releases.mkdir(parents=True)
+    os_name, arch = platform_names(platform.system(), platform.machine())
     with (
         FakeGitHub(
             tokens={"demo-token": "github-actions[bot]"}, repositories=("acme/shop",)
         ) as github,
         EcsProgressor(local["endpoint"]) as progressor,
+        running_site(releases, local["engines"], os_name, arch) as site,
     ):
+        say(f"  engine release site {site.url} (signed by {site.site.key.fingerprint[-16:]})")
         services = Services(
             endpoint=local["endpoint"],
             registry=local["registry"],
@@ -98,6 +117,7 @@ def main() -> int:
             github=github,
             progressor=progressor,
             tf_cli_config=local["tf_cli_config"],
+            engine_env=site.env(work / "toolcache"),
         )
         demo = Demo(services, work, report=print_stage, log=print_job_ends)
         try:

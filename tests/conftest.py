@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import platform
 import subprocess
 import sys
 import urllib.request
@@ -14,6 +15,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from tests.fakes.release_site import EngineBuild, ServedSite, built_engines, running_site
+
+from slipway.terraform.engine_releases import platform_names
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -130,3 +134,33 @@ def postgres() -> Iterator[str]:
         except SystemExit as error:
             pytest.fail(f"PostgreSQL did not start: {error}")
         yield cluster.url
+
+
+@pytest.fixture(scope="session")
+def engine_builds() -> list[EngineBuild]:
+    """Terraform and OpenTofu built from the Go module proxy (scripts/build-engines; cached).
+
+    Fails (never skips) when they cannot be built: CI builds them first."""
+    try:
+        return built_engines(REPO)
+    except subprocess.CalledProcessError as error:
+        pytest.fail(f"scripts/build-engines failed:\n{error.stderr}")
+
+
+@pytest.fixture(scope="session")
+def release_site(
+    engine_builds: list[EngineBuild], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServedSite]:
+    """The engines' release sites, served locally with this session's signing key."""
+    os_name, arch = platform_names(platform.system(), platform.machine())
+    with running_site(tmp_path_factory.mktemp("releases"), engine_builds, os_name, arch) as site:
+        yield site
+
+
+@pytest.fixture(scope="session")
+def engine_env(
+    release_site: ServedSite, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
+    """The environment of a runner that installs engines from the local release site, into
+    one tool cache for the session (so each engine is installed once)."""
+    return release_site.env(tmp_path_factory.mktemp("toolcache"))

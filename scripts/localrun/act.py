@@ -19,6 +19,10 @@ ROOT = Path(__file__).resolve().parents[2]
 ACT = ROOT / ".venv" / "bin" / "act"
 # How the reusable workflows name this repository; act maps it to a local folder.
 SLIPWAY_REPOSITORY = "slipway-platform/slipway@v0"
+# actions/cache, pinned as the workflows pin it, is served by a stand-in (its README says
+# what it models): act cannot fetch it here, and a job naming it does not start without it.
+ACTIONS_CACHE_REPOSITORY = "actions/cache@55cc8345863c7cc4c66a329aec7e433d2d1c52a9"
+ACTIONS_CACHE_STAND_IN = ROOT / "tests" / "fakes" / "actions_cache"
 
 
 @dataclass
@@ -89,13 +93,19 @@ def run_act(
     timeout: float = 1200,
 ) -> ActRun:
     """Run `workflow` (a path inside the workspace repository) for `event`. `files` is a
-    directory for act's env, var and event files and its cache (one per invocation)."""
+    directory for act's env, var and event files and its cache (one per invocation). The
+    actions/cache stand-in keeps its entries in SLIPWAY_ACTIONS_CACHE_DIR (default: in
+    `files`); runs that should share entries, as a repository's runs do, give one directory."""
     files.mkdir(parents=True, exist_ok=True)
-    (files / "act.env").write_text(_lines(env or {}))
+    env = {"SLIPWAY_ACTIONS_CACHE_DIR": str(files / "actions-cache"), **(env or {})}
+    (files / "act.env").write_text(_lines(env))
     (files / "act.vars").write_text(_lines(variables or {}))
     if payload is not None:
         (files / "event.json").write_text(json.dumps(payload))
-    repositories = local_repositories or {SLIPWAY_REPOSITORY: workspace}
+    repositories = {
+        ACTIONS_CACHE_REPOSITORY: ACTIONS_CACHE_STAND_IN,
+        **(local_repositories or {SLIPWAY_REPOSITORY: workspace}),
+    }
     command = act_command(
         event,
         workspace / workflow,

@@ -27,6 +27,7 @@ import boto3
 import emulator_terraform as et
 
 from . import act, workspace
+from .engines import path_without_engines
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,6 +53,9 @@ class Services:
     github: Any
     progressor: Any
     tf_cli_config: str
+    # How a job installs its engine: the local release site (mirror URL, its signing key)
+    # and the runner's tool cache. No job finds an engine on PATH.
+    engine_env: Mapping[str, str]
 
 
 @dataclass
@@ -154,7 +158,10 @@ class Demo:
             "GITHUB_API_URL": self.services.github.url,
             "GITHUB_REPOSITORY": GITHUB_REPOSITORY,
             "GITHUB_RUN_ID": str(run_id),
-            "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
+            "PATH": path_without_engines(os.environ["PATH"]),
+            **self.services.engine_env,
+            # Jobs share providers through the actions/cache stand-in, as a repository's do.
+            "SLIPWAY_ACTIONS_CACHE_DIR": str(self.work / "actions-cache"),
             "TF_CLI_CONFIG_FILE": self.services.tf_cli_config,
             **self.services.docker,
             **self.services.github.oidc_env(oidc_environment, GITHUB_REPOSITORY),

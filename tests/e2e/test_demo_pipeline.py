@@ -54,7 +54,13 @@ def github() -> Iterator[FakeGitHub]:
 
 @pytest.fixture
 def services(
-    aws: str, docker_env: DockerEnv, postgres: str, github: FakeGitHub, tf_cli_config: str
+    *,
+    aws: str,
+    docker_env: DockerEnv,
+    postgres: str,
+    github: FakeGitHub,
+    tf_cli_config: str,
+    engine_env: dict[str, str],
 ) -> Iterator[Services]:
     with EcsProgressor(aws) as progressor:
         yield Services(
@@ -65,6 +71,7 @@ def services(
             github=github,
             progressor=progressor,
             tf_cli_config=tf_cli_config,
+            engine_env=engine_env,
         )
 
 

@@ -37,6 +37,7 @@ from typing import Any
 import boto3
 import pytest
 from localrun import act, workspace
+from localrun.engines import path_without_engines
 from tests.e2e.conftest import ActRun, run_workflow
 from tests.fakes.github_api import FakeGitHub
 
@@ -140,6 +141,7 @@ class Pipeline:
     release_tree: Path
     backend_dir: Path
     tmp_path: Path
+    engine_env: dict[str, str]
 
     def run(
         self,
@@ -163,7 +165,11 @@ class Pipeline:
             "GITHUB_API_URL": self.github.url,
             "GITHUB_REPOSITORY": REPOSITORY,
             "GITHUB_RUN_ID": str(RUN_ID),
-            "PATH": f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}",
+            # As on GitHub's runners: no engine on PATH; every job installs it (verified) from
+            # the local release site, and shares providers through the actions/cache stand-in.
+            "PATH": path_without_engines(os.environ["PATH"]),
+            **self.engine_env,
+            "SLIPWAY_ACTIONS_CACHE_DIR": str(self.tmp_path / "actions-cache"),
             "TF_CLI_CONFIG_FILE": "/dev/null",
             **self.github.oidc_env(oidc_environment),
         }
@@ -186,10 +192,16 @@ class Pipeline:
 
 @pytest.fixture
 def pipeline(
-    aws: str, s3: dict[str, Any], github: FakeGitHub, release_tree: Path, tmp_path: Path
+    *,
+    aws: str,
+    s3: dict[str, Any],
+    github: FakeGitHub,
+    release_tree: Path,
+    tmp_path: Path,
+    engine_env: dict[str, str],
 ) -> Pipeline:
     backend_dir = write_backends(tmp_path / "backends", aws)
-    return Pipeline(aws, github, release_tree, backend_dir, tmp_path)
+    return Pipeline(aws, github, release_tree, backend_dir, tmp_path, engine_env)
 
 
 def pipeline_results(run: ActRun) -> dict[str, dict[str, str]]:

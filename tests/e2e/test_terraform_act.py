@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import json
 import os
+import platform
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from localrun.engines import path_without_engines
 from tests.e2e.conftest import EMULATOR_CREDENTIALS, run_workflow
 from tests.fakes.github_api import FakeGitHub
+from tests.fakes.release_site import EngineBuild
+
+from slipway.terraform.engine_releases import platform_names
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +43,9 @@ def s3(aws: str) -> Any:
     return client
 
 
-def run_act(aws: str, github: FakeGitHub, tmp_path: Path, pr: int) -> tuple[dict[str, str], str]:
+def run_act(
+    aws: str, github: FakeGitHub, tmp_path: Path, pr: int, engine_env: dict[str, str]
+) -> tuple[dict[str, str], str]:
     backend = tmp_path / "prod.s3.tfbackend"
     backend.write_text(
         "\n".join(
@@ -62,7 +70,9 @@ def run_act(aws: str, github: FakeGitHub, tmp_path: Path, pr: int) -> tuple[dict
         "GITHUB_API_URL": github.url,
         "GITHUB_REPOSITORY": "acme/infra",
         "GITHUB_RUN_ID": str(RUN_ID),
-        "PATH": f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}",
+        # As on GitHub's runners: no engine on PATH, tf-plan installs it (verified).
+        "PATH": path_without_engines(os.environ["PATH"]),
+        **engine_env,
         "TF_CLI_CONFIG_FILE": "/dev/null",
         "BACKEND_FILE": str(backend),
         "PLAN_BUCKET": "plans",
@@ -84,12 +94,30 @@ def state(s3: Any) -> dict[str, Any]:
 
 
 def test_reviewed_plan_is_applied_after_the_environment_approval(
-    aws: str, s3: Any, github: FakeGitHub, tmp_path: Path
+    *,
+    aws: str,
+    s3: Any,
+    github: FakeGitHub,
+    tmp_path: Path,
+    engine_env: dict[str, str],
+    engine_builds: list[EngineBuild],
 ) -> None:
     pr = github.open_pull_request("Add the web service")
     github.set_approvals(RUN_ID, [FakeGitHub.review("approved", "lead", ("prod",))])
-    result, log = run_act(aws, github, tmp_path, pr)
+    result, log = run_act(aws, github, tmp_path, pr, engine_env)
     assert result["plan_outcome"] == "success", log
+    # No engine on PATH: tf-plan installed it, verified, into the runner's tool cache (act
+    # gives each run its own, as a fresh hosted runner has), and tf-apply-gated found it there.
+    version = next(b.version for b in engine_builds if b.engine == "terraform")
+    arch = platform_names(platform.system(), platform.machine())[1]
+    pattern = rf"\| terraform {re.escape(version)} \((.+?); (\w+).*?\): (\S+)$"
+    installed = re.findall(pattern, log, re.M)
+    assert [(why, how) for why, how, _ in installed] == [
+        ("required_version", "installed"),
+        ("the stored plan", "from"),
+    ], log
+    tail = f"/act/tool_cache/slipway/terraform/{version}/{arch}/terraform"
+    assert all(path.endswith(tail) for _, _, path in installed), installed
     assert result["plan_changes"] == "true"
     assert result["plan_id"].startswith("prod-")
     assert result["apply_outcome"] == "success", log
@@ -106,11 +134,11 @@ def test_reviewed_plan_is_applied_after_the_environment_approval(
 
 
 def test_unapproved_apply_is_refused_through_act(
-    aws: str, s3: Any, github: FakeGitHub, tmp_path: Path
+    aws: str, s3: Any, github: FakeGitHub, tmp_path: Path, engine_env: dict[str, str]
 ) -> None:
     pr = github.open_pull_request("Add the web service")
     github.set_approvals(RUN_ID, [])  # the run exists; nobody reviewed the deployment
-    result, log = run_act(aws, github, tmp_path, pr)
+    result, log = run_act(aws, github, tmp_path, pr, engine_env)
     assert result["plan_outcome"] == "success", log
     assert result["apply_outcome"] == "failure", log
     assert (result["apply_result"], result["failure_reason"]) == ("refused", "not-approved"), log

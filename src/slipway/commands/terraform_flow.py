@@ -36,7 +36,9 @@ def engine_environment(
     return result
 
 
-def report_diagnostics(runner: Runner, diagnostics: Iterable[Any], workdir: Path) -> None:
+def report_diagnostics(
+    runner: Runner, diagnostics: Iterable[Any], workdir: Path, engine: str = "terraform"
+) -> None:
     """Engine diagnostics as annotations on the files and lines they point at."""
     workspace = Path(runner.env.get("GITHUB_WORKSPACE") or Path.cwd()).resolve()
     for diag in diagnostics:
@@ -52,8 +54,68 @@ def report_diagnostics(runner: Runner, diagnostics: Iterable[Any], workdir: Path
             line=diag.line,
             end_line=diag.end_line,
             col=diag.column,
-            title=f"terraform {diag.severity}",
+            title=f"{engine} {diag.severity}",
         )
+
+
+def install_settings(runner: Runner, tf: TerraformSettings) -> Any:
+    """Where and how engines are installed on this runner."""
+    import platform
+
+    from slipway.terraform.engine_install import InstallSettings, default_tool_cache
+    from slipway.terraform.engine_releases import platform_names
+
+    os_name, arch = platform_names(platform.system(), platform.machine())
+    return InstallSettings(
+        tool_cache=default_tool_cache(runner.env),
+        os_name=os_name,
+        arch=arch,
+        mirror=tf.release.mirror,
+        signing_key=tf.release.signing_key,
+        fingerprint=tf.release.fingerprint,
+    )
+
+
+def engine_binary(
+    runner: Runner, tf: TerraformSettings, planned_with: tuple[str, str] | None = None
+) -> tuple[Path, EngineVersion]:
+    """The engine executable for this run: the explicit ``binary``, or the chosen engine from
+    the tool cache (installed and verified first when missing). ``planned_with`` (engine,
+    version) forces the engine a saved plan was made with. Raises ValueError."""
+    from dataclasses import replace
+
+    from slipway.terraform.engine import EngineVersion, engine_version
+    from slipway.terraform.engine_install import install_engine
+    from slipway.terraform.engine_releases import ReleaseError
+
+    if tf.binary is not None:
+        version = engine_version(tf.binary, runner.env)
+        if planned_with and tuple(version) != planned_with:
+            raise ReleaseError(
+                f"input 'binary': the plan was made with {' '.join(planned_with)}, "
+                f"{tf.binary} is {version.name} {version.version}"
+            )
+        return tf.binary, version
+    choice = tf.engine
+    assert choice is not None
+    if planned_with is not None:
+        engine, version_text = planned_with
+        if choice.engine != engine or (choice.exact and choice.exact != version_text):
+            asked = f"{choice.engine} {choice.exact or ''}".strip()
+            raise ReleaseError(
+                f"the plan was made with {engine} {version_text}; {choice.reason} asks for {asked}"
+            )
+        choice = replace(choice, exact=version_text, reason="the stored plan")
+    installed = install_engine(choice, install_settings(runner, tf), runner.info)
+    how = (
+        "from the tool cache"
+        if installed.cached
+        else f"installed in {installed.seconds:.1f} s, signature by {installed.signed_by}"
+    )
+    runner.info(
+        f"{installed.engine} {installed.version} ({choice.reason}; {how}): {installed.binary}"
+    )
+    return installed.binary, EngineVersion(installed.engine, installed.version)
 
 
 def prepare_engine(
@@ -61,24 +123,33 @@ def prepare_engine(
     tf: TerraformSettings,
     aws: AwsSettings,
     make_session: Callable[..., AwsSession],
+    planned_with: tuple[str, str] | None = None,
 ) -> tuple[Engine, AwsSession, EngineVersion] | int:
     """Engine ready to plan or apply (initialised, workspace selected), or an exit code."""
-    from slipway.terraform.engine import Engine, engine_version, resolve_binary
+    from slipway.terraform.engine import Engine, EngineError
     from slipway.terraform.versions import check_engine_version, required_versions
 
     try:
-        binary = resolve_binary(tf.binary, runner.env)
-    except ValueError as error:
+        binary, version = engine_binary(runner, tf, planned_with)
+    except (ValueError, EngineError) as error:
         return runner.fail(str(error))
-    version = engine_version(binary)
-    problem = check_engine_version(version.version, required_versions(tf.workdir))
+    suffixes = (".tf", ".tofu") if version.name == "tofu" else (".tf",)
+    problem = check_engine_version(
+        version.version, required_versions(tf.workdir, suffixes), version.name
+    )
     if problem:
         return runner.fail(problem)
     session = make_session(aws, runner.env, on_secret=runner.mask)
-    engine = Engine(binary, tf.workdir, engine_environment(runner.env, session, aws), runner.info)
+    engine = Engine(
+        binary,
+        tf.workdir,
+        engine_environment(runner.env, session, aws),
+        runner.info,
+        version=version,
+    )
     with runner.group(f"{version.name} init ({tf.environment})"):
         result = engine.init(tf.backend_config)
-    report_diagnostics(runner, result.diagnostics, tf.workdir)
+    report_diagnostics(runner, result.diagnostics, tf.workdir, version.name)
     if result.exit_code != 0:
         return runner.fail(f"{version.name} init failed (exit {result.exit_code})")
     if tf.workspace:

@@ -214,7 +214,8 @@ def run(runner: Runner) -> int:
     runner.set_output("approved-by", decision.approver or "")
     runner.set_output("approved-at", decision.at or datetime.now(UTC).isoformat())
 
-    prepared = prepare_engine(runner, tf, request.aws, lambda *a, **k: session)
+    planned_with = (stored.metadata.engine, stored.metadata.engine_version)
+    prepared = prepare_engine(runner, tf, request.aws, lambda *a, **k: session, planned_with)
     if isinstance(prepared, int):
         runner.set_output("result", "failed")
         runner.set_output("failure_reason", "apply-failed")
@@ -222,7 +223,7 @@ def run(runner: Runner) -> int:
     engine, _, version = prepared
     with runner.group(f"{version.name} apply {stored.metadata.plan_id}"):
         result = engine.apply(stored.plan_file, lock_timeout=tf.lock_timeout)
-    report_diagnostics(runner, result.diagnostics, tf.workdir)
+    report_diagnostics(runner, result.diagnostics, tf.workdir, version.name)
     if result.lock is not None:
         runner.set_output("lock_info", dataclasses.asdict(result.lock))
         return refuse(runner, "state-locked", f"the state is locked: {result.lock.describe()}")

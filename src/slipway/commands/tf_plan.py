@@ -139,7 +139,7 @@ def run(runner: Runner) -> int:
 
     out = work_dir(runner.env, tf)
     planfile = out / "plan.tfplan"
-    with runner.group(f"terraform plan ({tf.environment})"):
+    with runner.group(f"{version.name} plan ({tf.environment})"):
         result = engine.plan(
             out=planfile,
             var_files=request.var_files,
@@ -147,11 +147,11 @@ def run(runner: Runner) -> int:
             destroy=request.destroy,
             lock_timeout=tf.lock_timeout,
         )
-    report_diagnostics(runner, result.diagnostics, tf.workdir)
+    report_diagnostics(runner, result.diagnostics, tf.workdir, version.name)
     if result.lock is not None:
         return runner.fail(f"the state is locked: {result.lock.describe()}")
     if result.exit_code not in (0, 2):
-        return runner.fail(f"terraform plan failed (exit {result.exit_code})")
+        return runner.fail(f"{version.name} plan failed (exit {result.exit_code})")
 
     json_path = engine.show_json(planfile)
     text_path = out / "plan.txt"

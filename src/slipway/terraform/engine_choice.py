@@ -2,8 +2,8 @@
 
 In order, the first that says something wins:
 
-1. the inputs (``engine``: terraform or tofu; ``engine-version``: ``1.9.5``, a constraint such
-   as ``~> 1.9``, or ``latest``);
+1. the inputs (``engine``: terraform or tofu; ``engine-version``: ``1.9.5``, a prefix such
+   as ``1.9`` (the newest 1.9.x), a constraint such as ``~> 1.9``, or ``latest``);
 2. the root module's ``required_version`` (``.tf`` files; for OpenTofu also ``.tofu`` files,
    which replace the ``.tf`` file of the same name): the newest release satisfying it;
 3. the nearest version file between the root module and the repository root:
@@ -67,10 +67,14 @@ def _parse_request(text: str, what: str) -> tuple[str | None, tuple[Constraint, 
             raise ReleaseError(f"{what}: invalid pattern {pattern!r} ({error})") from None
         return None, (), pattern
     try:
-        parse_version(value)
-        return value.removeprefix("v"), (), None
+        version = parse_version(value)
     except ValueError:
         pass
+    else:
+        if version.given >= 3 or version.prerelease:
+            return value.removeprefix("v"), (), None
+        # "1.11" means the newest 1.11.x (and "1" the newest 1.x), as version prefixes read.
+        return None, parse_constraints(f"~> {value.removeprefix('v')}.0"), None
     try:
         return None, parse_constraints(value), None
     except ValueError as error:

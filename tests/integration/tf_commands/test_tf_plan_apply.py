@@ -1,5 +1,6 @@
-"""tf-plan and tf-apply-gated as commands: the real engine, the S3 backend and plan store on
-the emulator, and the GitHub test double for comments and approvals."""
+"""tf-plan and tf-apply-gated as commands, on both engines: Terraform and OpenTofu installed
+(verified) from the local release site, the S3 backend and plan store on the emulator, and
+the GitHub test double for comments and approvals."""
 
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ output "password" {
 
 @dataclass
 class World:
+    engine: str
     root: Path
     github: FakeGitHub
     pr: int
@@ -57,6 +59,7 @@ class World:
     summary: Path
     s3: Any
     backend: list[str]
+    tool_cache: Path
 
     def run(self, command: str, sha: str, *args: str) -> tuple[int, dict[str, str]]:
         self.outputs.write_text("")
@@ -70,18 +73,33 @@ class World:
                 "infra",
                 "--backend-config",
                 "\n".join(self.backend),
+                "--engine",
+                self.engine,
                 *args,
             ]
         )
         return code, read_outputs(self.outputs)
+
+    @property
+    def binary(self) -> Path:
+        """The engine the commands installed into the runner's tool cache."""
+        found = sorted(self.tool_cache.glob(f"slipway/{self.engine}/*/*/{self.engine}"))
+        assert len(found) == 1, found
+        return found[0]
 
     def state(self, env: str = "dev") -> dict[str, Any]:
         body = self.s3.get_object(Bucket="tf-state", Key=f"{env}/terraform.tfstate")["Body"]
         return json.loads(body.read())
 
 
-@pytest.fixture
-def world(aws: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+@pytest.fixture(params=["terraform", "tofu"])
+def world(
+    request: pytest.FixtureRequest,
+    aws: str,
+    engine_env: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[World]:
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="tf-state")
     s3.create_bucket(Bucket="plans")
@@ -108,7 +126,7 @@ def world(aws: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
         event.write_text(json.dumps({"pull_request": {"number": pr}}))
         outputs, summary = tmp_path / "outputs", tmp_path / "summary.md"
         env = {
-            "PATH": f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
+            **engine_env,
             "GITHUB_ACTIONS": "true",
             "GITHUB_WORKSPACE": str(root),
             "GITHUB_REPOSITORY": "acme/shop",
@@ -128,7 +146,8 @@ def world(aws: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         monkeypatch.setenv("GITHUB_SHA", SHA1)
-        yield World(root, github, pr, outputs, summary, s3, backend)
+        tool_cache = Path(engine_env["RUNNER_TOOL_CACHE"])
+        yield World(request.param, root, github, pr, outputs, summary, s3, backend, tool_cache)
 
 
 def approve(world: World, environment: str, login: str = "lead") -> None:
@@ -157,7 +176,7 @@ def test_plan_stores_the_plan_and_writes_one_sticky_comment(world: World) -> Non
     assert (metadata["commit_sha"], metadata["environment"], metadata["engine"]) == (
         SHA1,
         "dev",
-        "terraform",
+        world.engine,
     )
     comments = world.github.comments(world.pr)
     assert len(comments) == 1
@@ -273,6 +292,14 @@ def test_destroy_guard_blocks_unless_allowed(world: World) -> None:
     [
         ("tf-plan", ["--backend-config", "bucket"], "input 'backend-config'"),
         ("tf-plan", ["--binary", "tofux"], "input 'binary'"),
+        ("tf-plan", ["--engine", "terrafrom"], "input 'engine': expected terraform or tofu"),
+        ("tf-plan", ["--engine-version", "1.x"], "input 'engine-version': expected a version"),
+        ("tf-plan", ["--release-mirror", "ftp://mirror"], "input 'release-mirror'"),
+        (
+            "tf-plan",
+            ["--release-signing-key-fingerprint", "C874011F0AB405110D02105534365D9472D7468F"],
+            "input 'release-signing-key-fingerprint': expected the key's fingerprint",
+        ),
         ("tf-plan", ["--variables", "size"], "input 'variables': expected key=value pairs"),
         ("tf-apply-gated", ["--approval", "maybe"], "input 'approval': expected one of"),
         ("tf-plan", ["--environment", "prod env"], "input 'environment'"),
@@ -333,7 +360,7 @@ def test_apply_while_another_holds_the_lock_is_refused_and_state_survives(
     env = {**os.environ}
     subprocess.run(
         [
-            "terraform",
+            str(world.binary),
             "init",
             "-input=false",
             "-no-color",
@@ -345,7 +372,7 @@ def test_apply_while_another_holds_the_lock_is_refused_and_state_survives(
         capture_output=True,
     )
     holder = subprocess.Popen(
-        ["terraform", "apply", "-auto-approve", "-input=false", "-no-color"],
+        [str(world.binary), "apply", "-auto-approve", "-input=false", "-no-color"],
         cwd=other,
         env=env,
         stdout=subprocess.PIPE,
@@ -411,11 +438,20 @@ def test_engine_diagnostics_become_annotations_on_file_and_line(
 def test_required_version_is_checked_before_init(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    assert world.run("tf-plan", SHA1, "--environment", "dev", "--comment", "false")[0] == 0
+    shutil.rmtree(world.root / "infra" / ".terraform")
     main_tf = world.root / "infra" / "main.tf"
     main_tf.write_text(
         MAIN_TF.replace('required_version = ">= 1.5"', 'required_version = "< 1.10"')
     )
-    code, _ = world.run("tf-plan", SHA1, "--environment", "dev")
+    # No release the site has satisfies it: refused before anything is fetched.
+    code, _ = world.run("tf-plan", SHA2, "--environment", "dev")
+    assert code == 1
+    assert f"no {world.engine} release satisfies < 1.10 (required_version)" in (
+        capsys.readouterr().out
+    )
+    # An explicit binary that does not satisfy it: refused before init.
+    code, _ = world.run("tf-plan", SHA2, "--environment", "dev", "--binary", str(world.binary))
     assert code == 1
     assert 'does not satisfy required_version "< 1.10" (main.tf)' in capsys.readouterr().out
     assert not (world.root / "infra" / ".terraform").exists()

@@ -56,6 +56,15 @@ def test_a_constraint_input_takes_the_newest_release_meeting_it(tmp_path: Path) 
     assert resolve_version(choice, TERRAFORM_VERSIONS) == "1.9.8"
 
 
+def test_a_version_prefix_takes_the_newest_release_under_it(tmp_path: Path) -> None:
+    assert resolve_version(choose_engine(tmp_path, tmp_path, None, "1.10"), TERRAFORM_VERSIONS) == (
+        "1.10.5"
+    )
+    assert resolve_version(choose_engine(tmp_path, tmp_path, None, "1"), TERRAFORM_VERSIONS) == (
+        "1.11.4"
+    )
+
+
 def test_required_version_comes_before_version_files(tmp_path: Path) -> None:
     root = module(
         tmp_path,
