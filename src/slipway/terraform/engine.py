@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -130,9 +131,12 @@ def backend_config_args(items: Iterable[str], workdir: Path) -> list[str]:
 
 
 def parse_version_json(text: str, binary: Path) -> EngineVersion:
-    """``(engine, version)`` from ``version -json`` (OpenTofu uses the same key)."""
+    """``(engine, version)`` from ``version -json`` (OpenTofu uses the same key). OpenTofu
+    prints CLI configuration warnings on stdout before the JSON, so the object is read from
+    the first line that opens one."""
+    start = next((m.start() for m in re.finditer(r"(?m)^\{", text)), 0)
     try:
-        data = json.loads(text)
+        data = json.loads(text[start:])
         version = str(data["terraform_version"])
     except (ValueError, KeyError, TypeError):
         raise EngineError(f"{binary}: `version -json` printed no terraform_version") from None
@@ -155,6 +159,8 @@ def engine_version(binary: Path, env: Mapping[str, str] | None = None) -> Engine
         )
     except OSError as error:
         raise EngineError(f"{binary}: cannot run: {error.strerror or error}") from None
+    except subprocess.TimeoutExpired:
+        raise EngineError(f"{binary}: `version -json` did not answer in 120 s") from None
     if done.returncode != 0:
         raise EngineError(f"{binary}: `version -json` failed (exit {done.returncode})")
     return parse_version_json(done.stdout, binary)

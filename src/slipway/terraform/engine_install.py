@@ -18,11 +18,9 @@ naming the file or input and what was wrong.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import stat
-import subprocess
 import tempfile
 import time
 import urllib.error
@@ -236,18 +234,13 @@ def unpack(archive: Path, target: Path, engine: str) -> Path:
 
 
 def reported_version(binary: Path) -> str:
+    """The version the unpacked engine reports (it runs only once its archive checked out)."""
+    from slipway.terraform.engine import EngineError, engine_version
+
     try:
-        done = subprocess.run(
-            [str(binary), "version", "-json"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-            env={**os.environ, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"},
-        )
-        return str(json.loads(done.stdout)["terraform_version"])
-    except (OSError, ValueError, KeyError, TypeError, subprocess.TimeoutExpired):
-        raise ReleaseError(f"{binary.name}: the unpacked engine does not run") from None
+        return engine_version(binary).version
+    except EngineError as error:
+        raise ReleaseError(f"{binary.name}: the unpacked engine does not run ({error})") from None
 
 
 # --- the whole install -----------------------------------------------------------------------

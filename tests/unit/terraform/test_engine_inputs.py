@@ -93,6 +93,17 @@ def test_version_json() -> None:
         parse_version_json("Terraform v1.15.5", Path("terraform"))
 
 
+def test_version_json_after_opentofu_configuration_warnings() -> None:
+    """OpenTofu 1.12 prints CLI configuration warnings on stdout, before the JSON."""
+    printed = (
+        "\nWarning: Unable to open CLI configuration file\n\n"
+        'The CLI configuration file at "/root/.terraformrc" does not exist.\n'
+        '{\n  "terraform_version": "1.12.6",\n  "platform": "linux_amd64",\n'
+        '  "provider_selections": {}\n}\n'
+    )
+    assert parse_version_json(printed, Path("/opt/tofu")) == ("tofu", "1.12.6")
+
+
 @pytest.mark.parametrize(
     ("engine", "version", "expected"),
     [
