@@ -32,6 +32,8 @@ def _load_localenv() -> ModuleType:
 
 
 localenv = _load_localenv()
+sys.path.insert(0, str(REPO / "scripts"))
+import localenv_images  # noqa: E402 - needs localenv registered first
 
 
 @pytest.fixture(scope="session")
@@ -60,12 +62,16 @@ def aws(emulator: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 @dataclass(frozen=True)
 class DockerEnv:
-    """A private Docker engine and registry for one test session."""
+    """A private Docker engine and registry for one test session. ``registry`` is the front
+    that refuses what ECR refuses (for the emulator's default account), ``plain_registry``
+    Debian's registry behind it."""
 
     docker_host: str  # unix:///…/docker.sock
-    registry: str  # 127.0.0.1:<port>
+    registry: str  # 127.0.0.1:<port>, the front
     base_image: str  # local/python-base:bookworm
     docker: str  # the client that matches the engine (Debian's /usr/bin/docker)
+    plain_registry: str = ""
+    directory: Path | None = None
 
     def env(self) -> dict[str, str]:
         """The process environment with DOCKER_HOST pointing at this engine."""
@@ -88,8 +94,9 @@ class DockerEnv:
 
 
 @pytest.fixture(scope="session")
-def docker_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DockerEnv]:
-    """dockerd + a registry on 127.0.0.1 in a private state directory, with the base image.
+def docker_env(emulator: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DockerEnv]:
+    """dockerd + a registry on 127.0.0.1 in a private state directory, with the base image,
+    and the registry's front (it reads repositories from this session's emulator).
 
     Fails (never skips) when Docker cannot be installed or started: CI provides it.
     """
@@ -105,21 +112,55 @@ def docker_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DockerEnv]:
     try:
         engine = localenv.start_docker(directory)
         registry = localenv.start_registry(directory)
+        front = localenv_images.start_registry_front(directory, registry.endpoint, emulator)
         localenv.ensure_base_image(engine.endpoint)
     except (SystemExit, OSError, subprocess.CalledProcessError) as error:
+        localenv_images.stop_registry_front(directory)
         localenv.stop_registry(directory)
         localenv.stop_docker(directory)
         pytest.fail(f"the local Docker environment did not start: {error}")
     try:
         yield DockerEnv(
             docker_host=engine.endpoint,
-            registry=registry.endpoint,
+            registry=front.endpoint,
             base_image=localenv.BASE_IMAGE,
             docker=localenv.docker_cli(),
+            plain_registry=registry.endpoint,
+            directory=directory,
         )
     finally:
+        localenv_images.stop_registry_front(directory)
         localenv.stop_registry(directory)
         localenv.stop_docker(directory)
+
+
+@dataclass(frozen=True)
+class BuildkitEnv:
+    """buildx driving a BuildKit daemon, as on GitHub's runners, for one test session."""
+
+    env: dict[str, str]  # DOCKER_CONFIG (with the buildx plugin) and BUILDX_BUILDER
+    platforms: tuple[str, ...]  # what this machine can build (native + QEMU)
+    base_image: str  # the base image in the registry, for FROM lines BuildKit can pull
+
+
+@pytest.fixture(scope="session")
+def buildkit(docker_env: DockerEnv) -> Iterator[BuildkitEnv]:
+    """buildkitd (built by scripts/build-buildkit) with a buildx builder and QEMU.
+
+    Fails (never skips) when it cannot be built or started: CI builds it first."""
+    assert docker_env.directory is not None
+    try:
+        kit = localenv_images.start_buildkit(
+            docker_env.directory, [docker_env.registry, docker_env.plain_registry]
+        )
+        base = localenv_images.push_base_image(docker_env.docker_host, docker_env.plain_registry)
+    except (SystemExit, OSError, subprocess.CalledProcessError) as error:
+        localenv_images.stop_buildkit(docker_env.directory)
+        pytest.fail(f"BuildKit did not start: {error}")
+    try:
+        yield BuildkitEnv(kit.env(), kit.platforms, base)
+    finally:
+        localenv_images.stop_buildkit(docker_env.directory)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,310 @@
+"""The image side of the local environment, beside the engine and registry of localenv.py:
+the registry front that refuses what ECR refuses (scripts/registry_front.py), a BuildKit
+daemon driven by buildx as GitHub's runners build (scripts/build-buildkit), QEMU for other
+platforms, and the base image in the registry (BuildKit pulls bases from a registry, never
+from the engine's image store).
+
+Stdlib only, like localenv.py; the front itself runs on the development environment's
+interpreter (it calls the emulator's ECR API with boto3).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import localenv
+from localenv import REPO, Service
+
+BUILDKIT_HEALTH_TIMEOUT_S = 60.0
+QEMU_BINFMT = Path("/usr/lib/binfmt.d")
+BINFMT_MISC = Path("/proc/sys/fs/binfmt_misc")
+# The platforms GitHub's hosted runners offer natively, and the QEMU handler of each.
+QEMU_HANDLERS = {"linux/arm64": "qemu-aarch64", "linux/amd64": "qemu-x86_64"}
+BASE_REPOSITORY = "slipway-base/python"
+
+
+def _front_healthy(address: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://{address}/v2/", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def start_registry_front(
+    directory: Path,
+    upstream: str,
+    emulator: str,
+    *,
+    account: str = "123456789012",
+    region: str = "us-east-1",
+) -> Service:
+    """The front on its own port, for the ECR registry of ``account`` on the emulator; the
+    address to push to is its endpoint."""
+    state = localenv.docker_dir(directory)
+    state.mkdir(parents=True, exist_ok=True)
+    current = localenv.running("registry-front", state)
+    config = f"{upstream} {emulator} {account} {region}"
+    config_file = state / "registry-front.config"
+    if (
+        current
+        and _front_healthy(current.endpoint)
+        and config_file.exists()
+        and config_file.read_text() == config
+    ):
+        return current
+    if current:
+        stop_registry_front(directory)
+    python = REPO / ".venv" / "bin" / "python"
+    if not python.exists():
+        raise SystemExit("the development environment is missing: run scripts/dev-env first")
+    port = localenv.free_port()
+    address = f"127.0.0.1:{port}"
+    config_file.write_text(config)
+    command = [
+        str(python),
+        str(REPO / "scripts" / "registry_front.py"),
+        "--port", str(port),
+        "--upstream", upstream,
+        "--emulator", emulator,
+        "--account", account,
+        "--region", region,
+    ]  # fmt: skip
+    return localenv._launch(
+        state,
+        "registry-front",
+        command,
+        address,
+        lambda: _front_healthy(address),
+        timeout=localenv.HEALTH_TIMEOUT_S,
+        on_failure=lambda: stop_registry_front(directory),
+        what="the registry front",
+    )
+
+
+def stop_registry_front(directory: Path) -> bool:
+    return localenv._stop_service("registry-front", localenv.docker_dir(directory), timeout=10.0)
+
+
+# --- QEMU --------------------------------------------------------------------------------
+
+
+def native_platform() -> str:
+    machine = platform.machine().lower()
+    return "linux/arm64" if machine in ("aarch64", "arm64") else "linux/amd64"
+
+
+def register_qemu() -> list[str]:
+    """Register Debian's qemu-user-static handlers for the non-native platform with the
+    kernel (binfmt_misc, with the F flag so containers use them), as docker/setup-qemu-action
+    does on a runner; the platforms this machine can then build. Raises SystemExit saying
+    exactly what is missing."""
+    native = native_platform()
+    usable = [native]
+    for target, handler in QEMU_HANDLERS.items():
+        if target == native:
+            continue
+        conf = QEMU_BINFMT / f"{handler}.conf"
+        if not conf.exists():
+            raise SystemExit(f"{conf} is missing: install Debian's qemu-user-static")
+        if not (BINFMT_MISC / "register").exists():
+            mounted = subprocess.run(
+                ["mount", "-t", "binfmt_misc", "binfmt_misc", str(BINFMT_MISC)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if mounted.returncode != 0:
+                raise SystemExit(
+                    f"binfmt_misc cannot be mounted on {BINFMT_MISC} ({mounted.stderr.strip()}): "
+                    f"{target} images cannot be built here"
+                )
+        if not (BINFMT_MISC / handler).exists():
+            line = conf.read_text().strip()
+            try:
+                (BINFMT_MISC / "register").write_text(line + "\n")
+            except OSError as error:
+                raise SystemExit(
+                    f"the kernel refused the {handler} binfmt handler ({error}): {target} images "
+                    "cannot be built here"
+                ) from None
+        usable.append(target)
+    return usable
+
+
+# --- BuildKit and buildx -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Buildkit:
+    service: Service  # endpoint: unix:///…/buildkitd.sock
+    builder: str  # the buildx builder that drives it
+    docker_config: Path  # DOCKER_CONFIG with the buildx plugin and the builder
+    platforms: tuple[str, ...]
+
+    def env(self) -> dict[str, str]:
+        """What points the docker client's buildx at this daemon."""
+        return {"DOCKER_CONFIG": str(self.docker_config), "BUILDX_BUILDER": self.builder}
+
+
+def built_buildkit() -> Path:
+    """scripts/build-buildkit's install directory (built from the Go module proxy; cached)."""
+    result = subprocess.run(
+        [str(REPO / "scripts" / "build-buildkit")], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"scripts/build-buildkit failed:\n{result.stderr[-3000:]}")
+    return Path(result.stdout.strip())
+
+
+def _buildkit_healthy(bin_dir: Path, endpoint: str) -> bool:
+    result = subprocess.run(
+        [str(bin_dir / "buildctl"), "--addr", endpoint, "debug", "workers"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=10,
+    )
+    return result.returncode == 0
+
+
+def _buildkitd_config(registries: list[str]) -> str:
+    """Plain HTTP for the loopback registries (as ECR is HTTPS, this is the one setting
+    here that a runner does not need)."""
+    lines = ["[worker.oci]", "  enabled = true", "  gc = true", "[worker.containerd]",
+             "  enabled = false", ""]  # fmt: skip
+    for registry in registries:
+        lines += [f'[registry."{registry}"]', "  http = true", "  insecure = true", ""]
+    return "\n".join(lines)
+
+
+def start_buildkit(directory: Path, registries: list[str]) -> Buildkit:
+    """buildkitd (OCI worker, runc) under ``<state>/docker/buildkit``, a buildx builder of the
+    ``remote`` driver pointing at it, and QEMU for the other platform."""
+    bin_dir = built_buildkit()
+    platforms = register_qemu()
+    state = localenv.docker_dir(directory) / "buildkit"
+    state.mkdir(parents=True, exist_ok=True)
+    socket_path = state / "buildkitd.sock"
+    endpoint = f"unix://{socket_path}"
+    config = state / "buildkitd.toml"
+    wanted = _buildkitd_config(registries)
+    current = localenv.running("buildkitd", state)
+    if current and not (config.exists() and config.read_text() == wanted):
+        localenv._stop_service("buildkitd", state, timeout=15.0)
+        current = None
+    if not (current and _buildkit_healthy(bin_dir, endpoint)):
+        if current:
+            localenv._stop_service("buildkitd", state, timeout=15.0)
+        if not shutil.which("runc"):
+            raise SystemExit("runc not found: run scripts/docker-env install first")
+        config.write_text(wanted)
+        with contextlib.suppress(FileNotFoundError):
+            socket_path.unlink()
+        current = localenv._launch(
+            state,
+            "buildkitd",
+            [
+                str(bin_dir / "buildkitd"),
+                "--addr",
+                endpoint,
+                "--root",
+                str(state / "root"),
+                "--config",
+                str(config),
+            ],
+            endpoint,
+            lambda: socket_path.exists() and _buildkit_healthy(bin_dir, endpoint),
+            timeout=BUILDKIT_HEALTH_TIMEOUT_S,
+            on_failure=lambda: localenv._stop_service("buildkitd", state, timeout=15.0),
+            what="buildkitd",
+        )
+    docker_config = state / "client"
+    plugins = docker_config / "cli-plugins"
+    plugins.mkdir(parents=True, exist_ok=True)
+    plugin = plugins / "docker-buildx"
+    if not plugin.is_symlink() or plugin.resolve() != (bin_dir / "docker-buildx").resolve():
+        with contextlib.suppress(FileNotFoundError):
+            plugin.unlink()
+        plugin.symlink_to(bin_dir / "docker-buildx")
+    # One builder per state directory: buildx keeps it in this DOCKER_CONFIG only.
+    builder = "slipway-" + hashlib.sha256(str(state.resolve()).encode()).hexdigest()[:10]
+    env = {**os.environ, "DOCKER_CONFIG": str(docker_config)}
+    subprocess.run(
+        [localenv.docker_cli(), "buildx", "rm", builder], env=env, capture_output=True, check=False
+    )
+    created = subprocess.run(
+        [
+            localenv.docker_cli(),
+            "buildx",
+            "create",
+            "--name",
+            builder,
+            "--driver",
+            "remote",
+            "--platform",
+            ",".join(platforms),
+            endpoint,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if created.returncode != 0:
+        raise SystemExit(f"docker buildx create failed: {created.stderr.strip()}")
+    return Buildkit(current, builder, docker_config, tuple(platforms))
+
+
+def stop_buildkit(directory: Path) -> bool:
+    return localenv._stop_service(
+        "buildkitd", localenv.docker_dir(directory) / "buildkit", timeout=15.0
+    )
+
+
+def push_base_image(docker_host: str, registry: str, image: str = localenv.BASE_IMAGE) -> str:
+    """The engine's base image pushed to ``registry`` (the plain registry, not the front: it
+    stands for a base image registry, not the application's ECR repository); its reference
+    there, for ``FROM`` lines BuildKit can pull."""
+    reference = f"{registry}/{BASE_REPOSITORY}:{image.rsplit(':', 1)[-1]}"
+    env = {**os.environ, "DOCKER_HOST": docker_host}
+    for argv in (["tag", image, reference], ["push", reference]):
+        done = subprocess.run(
+            [localenv.docker_cli(), *argv], env=env, capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"docker {' '.join(argv)} failed: {done.stderr.strip()}")
+    return reference
+
+
+def main(argv: list[str]) -> int:
+    """``buildkit start|stop`` for scripts/docker-env (the registry front needs the emulator:
+    it is started by the tests and the demo)."""
+    directory = localenv.state_dir()
+    if argv[:1] == ["start"]:
+        registry = localenv.running("registry", localenv.docker_dir(directory))
+        registries = [registry.endpoint] if registry else []
+        started = time.monotonic()
+        kit = start_buildkit(directory, registries)
+        print(
+            f"buildkit: {kit.service.endpoint} (builder {kit.builder}, "
+            f"{','.join(kit.platforms)}, {time.monotonic() - started:.1f}s)"
+        )
+        print(json.dumps(kit.env()))
+        return 0
+    if argv[:1] == ["stop"]:
+        print(f"buildkit: {'stopped' if stop_buildkit(directory) else 'not running'}")
+        return 0
+    print("usage: localenv_images.py buildkit start|stop")
+    return 2
