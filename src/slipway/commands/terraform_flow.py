@@ -178,6 +178,30 @@ def run_page(env: Mapping[str, str]) -> str | None:
     return f"{server}/{repo}/actions/runs/{run}" if server and repo and run else None
 
 
+def event_payload(env: Mapping[str, str]) -> dict[str, Any]:
+    """The triggering event's payload (empty outside a run, or when unreadable)."""
+    import json
+
+    path = env.get("GITHUB_EVENT_PATH")
+    if not path or not Path(path).is_file():
+        return {}
+    try:
+        payload = json.loads(Path(path).read_text())
+    except ValueError:
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def run_source(env: Mapping[str, str]) -> Any:
+    """``default-branch`` when this run is on the repository's default branch (as the event
+    names it), else ``pull-requests``: plans of any other ref are never applied there."""
+    from slipway.terraform.plan_keys import plan_source
+
+    repository = event_payload(env).get("repository")
+    default = repository.get("default_branch") if isinstance(repository, dict) else None
+    return plan_source(env.get("GITHUB_REF", ""), default if isinstance(default, str) else None)
+
+
 def pull_request_number(env: Mapping[str, str]) -> int | None:
     from slipway.github.client import pr_number_from_payload
 

@@ -1,17 +1,22 @@
 """`slipway tf-apply-gated`: apply exactly the plan that was reviewed, once approved.
 
-Refusals come before any change, each with a machine-readable ``failure_reason``: the plan
-is missing, does not match its hash or commit, would destroy what was not allowed, was not
-approved; then the engine itself rejects a stale plan or a locked state.
+The plan is named by what tf-plan output in this run (``plan-id`` and ``plan-digest``, passed
+from step or job outputs, which nothing outside the run can write), never by what the
+bucket holds: a plan replaced in the bucket is refused. Refusals come before any change,
+each with a machine-readable ``failure_reason``: the plan is missing, is not the one this
+run made or was made for something else, was applied already, would destroy what was not
+allowed, was not approved; then the engine itself rejects a stale plan or a locked state.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from slipway.aws.config import AwsSettings
@@ -28,6 +33,7 @@ from slipway.gha.spec import ActionSpec, Input, Output
 FailureReason = Literal[
     "plan-missing",
     "plan-mismatch",
+    "already-applied",
     "plan-stale",
     "not-approved",
     "destroy-blocked",
@@ -45,6 +51,17 @@ SPEC = ActionSpec(
     icon="shield",
     inputs=(
         *TERRAFORM_INPUTS,
+        Input(
+            "plan-id",
+            "The plan to apply: tf-plan's `plan-id` output from this run.",
+            required=True,
+        ),
+        Input(
+            "plan-digest",
+            "tf-plan's `plan-digest` output from this run: the plan applied must be exactly "
+            "the one it names.",
+            required=True,
+        ),
         Input(
             "approval",
             "`environment`: verify through the API that this run's deployment to "
@@ -83,7 +100,8 @@ SPEC = ActionSpec(
         Output(
             "failure_reason",
             "Why nothing (or not everything) was applied: plan-missing, plan-mismatch, "
-            "plan-stale, not-approved, destroy-blocked, state-locked or apply-failed.",
+            "already-applied, plan-stale, not-approved, destroy-blocked, state-locked or "
+            "apply-failed.",
         ),
         Output("lock_info", "JSON of the state lock holder when failure_reason is state-locked."),
         Output("outputs", "Terraform outputs as JSON (sensitive values are masked)."),
@@ -97,6 +115,8 @@ SPEC = ActionSpec(
 @dataclass(frozen=True)
 class ApplyRequest:
     tf: TerraformSettings
+    plan_id: str
+    plan_digest: str
     approval: str
     github_environment: str
     forbid_self_approval: bool
@@ -111,7 +131,16 @@ class ApplyRequest:
 
 def parse(inputs: Inputs, env: Mapping[str, str]) -> ApplyRequest:
     """Every input validated, before anything runs."""
+    from slipway.terraform.plan_keys import validate_plan_id, validate_sha256
+
     tf = read_terraform_settings(inputs, env)
+    plan_id = inputs.string("plan-id", required=True) or ""
+    digest = inputs.string("plan-digest", required=True) or ""
+    # PlanInputError is a ValueError naming the input.
+    validate_plan_id(plan_id, tf.environment)
+    digest = validate_sha256("plan-digest", digest)
+    if plan_id.split("-")[-2] != tf.commit_sha[:12]:
+        raise InputError("plan-id", f"a plan of commit {tf.commit_sha[:12]}", plan_id)
     approval = inputs.string("approval", choices=("environment", "issue", "none")) or ""
     approvers = frozenset(inputs.list("approvers"))
     teams = frozenset(inputs.list("approver-teams"))
@@ -126,6 +155,8 @@ def parse(inputs: Inputs, env: Mapping[str, str]) -> ApplyRequest:
     poll = inputs.duration("approval-poll-interval", minimum=1)
     return ApplyRequest(
         tf=tf,
+        plan_id=plan_id,
+        plan_digest=digest,
         approval=approval,
         github_environment=inputs.string("github-environment") or tf.environment,
         forbid_self_approval=inputs.boolean("forbid-self-approval", default=False),
@@ -161,13 +192,33 @@ def masked_outputs(runner: Runner, outputs: Mapping[str, Any]) -> dict[str, Any]
     return result
 
 
+def run_binding(env: Mapping[str, str], tf: TerraformSettings, plan_id: str) -> tuple[Any, Any]:
+    """Where this run's plan is, and what it must have been made for."""
+    from slipway.commands.terraform_common import backend_settings
+    from slipway.commands.terraform_flow import run_source
+    from slipway.terraform.plan_integrity import RunBinding
+    from slipway.terraform.plan_keys import PlanRef, backend_fingerprint
+
+    source = run_source(env)
+    ref = PlanRef(tf.repository, tf.environment, source, tf.directory, tf.commit_sha, plan_id)
+    binding = RunBinding(
+        repository=tf.repository,
+        environment=tf.environment,
+        directory=tf.directory,
+        commit_sha=tf.commit_sha,
+        source=source,
+        run_id=env.get("GITHUB_RUN_ID", ""),
+        run_attempt=int(env.get("GITHUB_RUN_ATTEMPT") or 1),
+        event=env.get("GITHUB_EVENT_NAME", ""),
+        ref=env.get("GITHUB_REF", ""),
+        backend=backend_fingerprint(*backend_settings(tf)),
+        workspace=tf.workspace or "default",
+    )
+    return ref, binding
+
+
 def run(runner: Runner) -> int:
-    from slipway.aws.session import make_session
-    from slipway.commands.terraform_flow import check_approval, prepare_engine, report_diagnostics
-    from slipway.terraform.guard import check_destroy
-    from slipway.terraform.plan import load_plan
-    from slipway.terraform.plan_store import PlanMismatchError, PlanMissingError, PlanStore
-    from slipway.terraform.render import one_line_counts, render_comment
+    from slipway.commands.tf_plan import work_dir
 
     try:
         request = parse(runner.inputs, runner.env)
@@ -176,18 +227,40 @@ def run(runner: Runner) -> int:
     tf = request.tf
     runner.set_output("failure_reason", "")
 
+    out = work_dir(runner.env, tf)
+    try:
+        return apply_plan(runner, request, out)
+    finally:
+        # The downloaded plan can hold secrets in clear: it does not outlive the step.
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def apply_plan(runner: Runner, request: ApplyRequest, out: Path) -> int:
+    from slipway.aws.session import make_session
+    from slipway.commands.terraform_flow import check_approval, prepare_engine, report_diagnostics
+    from slipway.terraform.guard import check_destroy
+    from slipway.terraform.plan import load_plan
+    from slipway.terraform.plan_integrity import (
+        PlanAppliedError,
+        PlanMismatchError,
+        PlanMissingError,
+    )
+    from slipway.terraform.plan_store import PlanStore
+    from slipway.terraform.render import one_line_counts, render_comment
+
+    tf = request.tf
     session = make_session(request.aws, runner.env, on_secret=runner.mask)
     store = PlanStore(session.client("s3"), tf.bucket, tf.prefix, kms_key_id=tf.kms_key)
-    from slipway.commands.tf_plan import work_dir
-
+    ref, binding = run_binding(runner.env, tf, request.plan_id)
     try:
-        stored = store.load(
-            tf.repository, tf.environment, tf.directory, tf.commit_sha, work_dir(runner.env, tf)
-        )
+        stored = store.load(ref, request.plan_digest, binding, out)
+        store.check_not_applied(ref)
     except PlanMissingError as error:
         return refuse(runner, "plan-missing", str(error))
     except PlanMismatchError as error:
         return refuse(runner, "plan-mismatch", str(error))
+    except PlanAppliedError as error:
+        return refuse(runner, "already-applied", str(error))
     runner.set_output("plan-id", stored.metadata.plan_id)
     plan = load_plan(stored.plan_json)
     runner.info(f"plan {stored.metadata.plan_id}: {one_line_counts(plan)}")
@@ -215,7 +288,9 @@ def run(runner: Runner) -> int:
     runner.set_output("approved-at", decision.at or datetime.now(UTC).isoformat())
 
     planned_with = (stored.metadata.engine, stored.metadata.engine_version)
-    prepared = prepare_engine(runner, tf, request.aws, lambda *a, **k: session, planned_with)
+    # Fresh credentials for the engine: the approval may have taken a while (issue mode
+    # waits up to approval-timeout), and the apply then gets the role's full duration.
+    prepared = prepare_engine(runner, tf, request.aws, make_session, planned_with)
     if isinstance(prepared, int):
         runner.set_output("result", "failed")
         runner.set_output("failure_reason", "apply-failed")
@@ -236,6 +311,16 @@ def run(runner: Runner) -> int:
     if result.exit_code != 0:
         return refuse(runner, "apply-failed", f"apply exited {result.exit_code}", failed=True)
 
+    store.mark_applied(
+        ref,
+        {
+            "plan_id": ref.plan_id,
+            "applied_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "run_id": binding.run_id,
+            "run_attempt": int(runner.env.get("GITHUB_RUN_ATTEMPT") or 1),
+            "approved_by": decision.approver or "",
+        },
+    )
     runner.set_output("outputs", masked_outputs(runner, engine.outputs()))
     runner.set_output("result", "applied")
     runner.info(f"applied {stored.metadata.plan_id}")

@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from slipway.aws.config import AwsSettings
 from slipway.commands.common import AWS_INPUTS, read_aws_settings
@@ -59,6 +60,16 @@ SPEC = ActionSpec(
         Output("replace", "Resources to replace."),
         Output("counts", "All counts as JSON (add, change, destroy, replace, import, move, …)."),
         Output("plan-id", "Identifier of the stored plan: <environment>-<sha12>-<hash12>."),
+        Output(
+            "plan-digest",
+            "SHA-256 of the stored plan's metadata, which pins every file of the plan: give "
+            "it with plan-id to tf-apply-gated, which applies that plan and nothing else.",
+        ),
+        Output(
+            "plan-source",
+            "`default-branch` for a plan made on the default branch, `pull-requests` for any "
+            "other ref; only default-branch plans are applied on the default branch.",
+        ),
         Output("plan-uri", "S3 location of the stored plan."),
         Output("json-plan-path", "Local path of the plan as JSON (terraform show -json)."),
         Output("text-plan-path", "Local path of the human-readable plan."),
@@ -108,6 +119,35 @@ def work_dir(env: Mapping[str, str], settings: TerraformSettings) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"{settings.environment}-", dir=base))
 
 
+def plan_metadata(
+    env: Mapping[str, str], tf: TerraformSettings, version: Any, planfile: Path, plan: Any
+) -> Any:
+    """What binds this plan to this run (see slipway.terraform.plan_integrity)."""
+    from slipway.commands.terraform_flow import run_source
+    from slipway.terraform.plan_integrity import PlanMetadata
+    from slipway.terraform.plan_keys import backend_fingerprint, file_sha256, utc_timestamp
+
+    return PlanMetadata(
+        repository=tf.repository,
+        environment=tf.environment,
+        directory=tf.directory,
+        commit_sha=tf.commit_sha,
+        source=run_source(env),
+        engine="tofu" if version.name == "tofu" else "terraform",
+        engine_version=version.version,
+        plan_sha256=file_sha256(planfile),
+        created_at=utc_timestamp(),
+        counts=plan.counts,
+        has_changes=plan.has_changes,
+        run_id=env.get("GITHUB_RUN_ID", ""),
+        run_attempt=int(env.get("GITHUB_RUN_ATTEMPT") or 1),
+        event=env.get("GITHUB_EVENT_NAME", ""),
+        ref=env.get("GITHUB_REF", ""),
+        backend=backend_fingerprint(*backend_settings(tf)),
+        workspace=tf.workspace or "default",
+    )
+
+
 def run(runner: Runner) -> int:
     from slipway.aws.session import make_session
     from slipway.commands.terraform_flow import (
@@ -119,12 +159,7 @@ def run(runner: Runner) -> int:
         sync_drift,
     )
     from slipway.terraform.plan import load_plan
-    from slipway.terraform.plan_store import (
-        PlanMetadata,
-        PlanStore,
-        backend_fingerprint,
-        file_sha256,
-    )
+    from slipway.terraform.plan_store import PlanStore
     from slipway.terraform.render import one_line_counts, render_comment, render_summary
 
     try:
@@ -157,23 +192,12 @@ def run(runner: Runner) -> int:
     text_path = out / "plan.txt"
     text_path.write_text(engine.show_text(planfile))
     plan = load_plan(json_path)
-    metadata = PlanMetadata.create(
-        repository=tf.repository,
-        environment=tf.environment,
-        directory=tf.directory,
-        workspace=tf.workspace or "default",
-        commit_sha=tf.commit_sha,
-        engine="tofu" if version.name == "tofu" else "terraform",
-        engine_version=version.version,
-        plan_sha256=file_sha256(planfile),
-        counts=plan.counts,
-        has_changes=plan.has_changes,
-        run_id=runner.env.get("GITHUB_RUN_ID", ""),
-        run_attempt=int(runner.env.get("GITHUB_RUN_ATTEMPT") or 1),
-        backend=backend_fingerprint(*backend_settings(tf)),
-    )
+    metadata = plan_metadata(runner.env, tf, version, planfile, plan)
     store = PlanStore(session.client("s3"), tf.bucket, tf.prefix, kms_key_id=tf.kms_key)
-    uri = store.save(metadata, planfile, json_path, text_path)
+    saved = store.save(metadata, planfile, json_path, text_path)
+    # The binary plan can hold secrets in clear and is in the store now: not left on disk.
+    planfile.unlink(missing_ok=True)
+    uri = saved.uri
     runner.info(f"plan stored: {uri} ({metadata.plan_id})")
 
     title = f"`{tf.directory}` · {tf.environment}" + (
@@ -185,7 +209,9 @@ def run(runner: Runner) -> int:
     for name in ("add", "change", "destroy", "replace"):
         runner.set_output(name, getattr(counts, name))
     runner.set_output("counts", dataclasses.asdict(counts))
-    runner.set_output("plan-id", metadata.plan_id)
+    runner.set_output("plan-id", saved.plan_id)
+    runner.set_output("plan-digest", saved.digest)
+    runner.set_output("plan-source", metadata.source)
     runner.set_output("plan-uri", uri)
     runner.set_output("json-plan-path", str(json_path))
     runner.set_output("text-plan-path", str(text_path))

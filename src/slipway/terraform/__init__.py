@@ -23,17 +23,21 @@ from slipway.terraform.plan import (
     load_plan,
     parse_plan,
 )
-from slipway.terraform.plan_store import (
-    PlanInputError,
+from slipway.terraform.plan_integrity import (
+    PlanAppliedError,
     PlanMetadata,
     PlanMismatchError,
     PlanMissingError,
-    PlanStore,
     PlanStoreError,
-    StoredPlan,
+    RunBinding,
+)
+from slipway.terraform.plan_keys import (
+    PlanInputError,
+    PlanRef,
     backend_fingerprint,
     file_sha256,
 )
+from slipway.terraform.plan_store import PlanStore, SavedPlan, StoredPlan
 from slipway.terraform.render import one_line_counts, render_comment, render_summary
 from slipway.terraform.versions import check_engine_version, required_versions
 
@@ -51,16 +55,20 @@ __all__ = [
     "LockInfo",
     "OutputChange",
     "Plan",
+    "PlanAppliedError",
     "PlanFormatError",
     "PlanInputError",
     "PlanMetadata",
     "PlanMismatchError",
     "PlanMissingError",
+    "PlanRef",
     "PlanRunResult",
     "PlanStore",
     "PlanStoreError",
     "ResourceChange",
+    "RunBinding",
     "RunResult",
+    "SavedPlan",
     "StoredPlan",
     "backend_fingerprint",
     "check_destroy",

@@ -1,4 +1,5 @@
-"""The plan store against the moto server: round trips, encryption, ordering, tampering."""
+"""The plan store against the moto server: round trips, encryption, ordering, tampering, and a
+plan applied once."""
 
 from __future__ import annotations
 
@@ -13,15 +14,16 @@ import pytest
 from botocore.exceptions import ClientError
 
 from slipway.terraform.plan import Counts
-from slipway.terraform.plan_store import (
+from slipway.terraform.plan_integrity import (
+    PlanAppliedError,
     PlanMetadata,
     PlanMismatchError,
     PlanMissingError,
-    PlanStore,
     PlanStoreError,
-    StoredPlan,
-    file_sha256,
+    RunBinding,
 )
+from slipway.terraform.plan_keys import PlanRef, file_sha256
+from slipway.terraform.plan_store import PlanStore, SavedPlan, StoredPlan
 
 pytestmark = pytest.mark.integration
 
@@ -89,9 +91,26 @@ def _metadata(plan_file: Path, **changes: Any) -> PlanMetadata:
         "run_id": "4242",
         "run_attempt": 1,
         "backend": "s3:bucket=tf-state,key=prod/app.tfstate",
+        "source": "default-branch",
+        "event": "push",
+        "ref": "refs/heads/main",
     }
     values.update(changes)
     return PlanMetadata(**values)
+
+
+BINDING = RunBinding(
+    repository=REPOSITORY,
+    environment=ENVIRONMENT,
+    directory=DIRECTORY,
+    commit_sha=SHA,
+    source="default-branch",
+    run_id="4242",
+    run_attempt=1,
+    event="push",
+    ref="refs/heads/main",
+    backend="s3:bucket=tf-state,key=prod/app.tfstate",
+)
 
 
 def _keys(s3: Any) -> list[str]:
@@ -99,8 +118,8 @@ def _keys(s3: Any) -> list[str]:
     return sorted(item["Key"] for item in response.get("Contents", []))
 
 
-def _load(store: PlanStore, dest: Path, commit_sha: str = SHA) -> StoredPlan:
-    return store.load(REPOSITORY, ENVIRONMENT, DIRECTORY, commit_sha, dest)
+def _load(store: PlanStore, saved: SavedPlan, dest: Path, digest: str | None = None) -> StoredPlan:
+    return store.load(saved.ref, digest or saved.digest, BINDING, dest)
 
 
 def test_save_then_load_round_trip(
@@ -108,64 +127,43 @@ def test_save_then_load_round_trip(
 ) -> None:
     store = PlanStore(s3, BUCKET)
     metadata = _metadata(plan_files[0])
-    uri = store.save(metadata, *plan_files)
+    saved = store.save(metadata, *plan_files)
 
-    location = store.location(REPOSITORY, ENVIRONMENT, DIRECTORY, SHA)
-    assert uri == f"s3://{BUCKET}/{location.prefix}"
-    assert uri == store.uri(REPOSITORY, ENVIRONMENT, DIRECTORY, SHA)
+    location = store.location(metadata.ref_name)
+    assert saved.ref == metadata.ref_name
+    assert saved.uri == f"s3://{BUCKET}/{location.prefix}"
+    assert location.prefix.endswith(
+        f"/prod/default-branch/{SHA}/{location.prefix.split('/')[-3]}/{metadata.plan_id}/"
+    )
     assert _keys(s3) == sorted(location.prefix + name for name in FILES)
-    assert store.exists(REPOSITORY, ENVIRONMENT, DIRECTORY, SHA)
-    assert not store.exists(REPOSITORY, ENVIRONMENT, DIRECTORY, OTHER_SHA)
+    stored_metadata = s3.get_object(Bucket=BUCKET, Key=location.key("metadata.json"))["Body"].read()
+    assert saved.digest == hashlib.sha256(stored_metadata).hexdigest()
 
-    stored = _load(store, tmp_path / "out")
+    stored = _load(store, saved, tmp_path / "out")
     for downloaded, original in zip(
         (stored.plan_file, stored.plan_json, stored.plan_text), plan_files, strict=True
     ):
         assert downloaded.read_bytes() == original.read_bytes()
         assert downloaded.parent == tmp_path / "out"
     assert stored.plan_file.name == "plan.tfplan"
-    assert stored.uri == uri
-    assert stored.metadata.plan_json_sha256 == file_sha256(plan_files[1])
-    assert stored.metadata.plan_text_sha256 == file_sha256(plan_files[2])
+    assert stored.uri == saved.uri
     expected = _metadata(
         plan_files[0],
         plan_json_sha256=file_sha256(plan_files[1]),
         plan_text_sha256=file_sha256(plan_files[2]),
     )
     assert stored.metadata == expected
-    assert stored.metadata.plan_id == metadata.plan_id
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "plan.json",
         "plan.tfplan",
         "plan.txt",
     ]
-    # The reviewed plan id is accepted; another one is refused.
-    assert (
-        store.load(
-            REPOSITORY,
-            ENVIRONMENT,
-            DIRECTORY,
-            SHA,
-            tmp_path / "again",
-            expected_plan_id=metadata.plan_id,
-        ).metadata
-        == expected
-    )
-    with pytest.raises(PlanMismatchError, match="not the reviewed plan prod-0123456789ab-"):
-        store.load(
-            REPOSITORY,
-            ENVIRONMENT,
-            DIRECTORY,
-            SHA,
-            tmp_path / "stale",
-            expected_plan_id="prod-0123456789ab-000000000000",
-        )
 
 
 def test_objects_are_encrypted_with_sse_s3(s3: Any, plan_files: tuple[Path, Path, Path]) -> None:
     store = PlanStore(s3, BUCKET)
-    store.save(_metadata(plan_files[0]), *plan_files)
-    prefix = store.location(REPOSITORY, ENVIRONMENT, DIRECTORY, SHA).prefix
+    saved = store.save(_metadata(plan_files[0]), *plan_files)
+    prefix = store.location(saved.ref).prefix
     types = {}
     for name in FILES:
         head = s3.head_object(Bucket=BUCKET, Key=prefix + name)
@@ -184,34 +182,32 @@ def test_objects_are_encrypted_with_the_kms_key(
 ) -> None:
     key_id = boto3.client("kms").create_key()["KeyMetadata"]["KeyId"]
     store = PlanStore(s3, BUCKET, prefix="custom/plans", kms_key_id=key_id)
-    store.save(_metadata(plan_files[0]), *plan_files)
-    prefix = store.location(REPOSITORY, ENVIRONMENT, DIRECTORY, SHA).prefix
-    assert prefix.startswith("custom/plans/acme/shop/prod/")
+    saved = store.save(_metadata(plan_files[0]), *plan_files)
+    prefix = store.location(saved.ref).prefix
+    assert prefix.startswith("custom/plans/acme/shop/prod/default-branch/")
     for name in FILES:
         head = s3.head_object(Bucket=BUCKET, Key=prefix + name)
         assert head["ServerSideEncryption"] == "aws:kms", name
         assert head["SSEKMSKeyId"].endswith(key_id), name
-    assert _load(store, tmp_path / "out").plan_file.read_bytes() == plan_files[0].read_bytes()
+    assert (
+        _load(store, saved, tmp_path / "out").plan_file.read_bytes() == plan_files[0].read_bytes()
+    )
 
 
-def test_load_for_another_commit_is_missing(
+def test_a_plan_that_is_not_there_is_missing(
     s3: Any, plan_files: tuple[Path, Path, Path], tmp_path: Path
 ) -> None:
     store = PlanStore(s3, BUCKET)
-    store.save(_metadata(plan_files[0]), *plan_files)
+    saved = store.save(_metadata(plan_files[0]), *plan_files)
+    other = PlanRef(REPOSITORY, ENVIRONMENT, "pull-requests", DIRECTORY, SHA, saved.plan_id)
     with pytest.raises(PlanMissingError) as caught:
-        _load(store, tmp_path / "out", commit_sha=OTHER_SHA)
+        store.load(other, saved.digest, BINDING, tmp_path / "out")
     message = str(caught.value)
-    assert store.uri(REPOSITORY, ENVIRONMENT, DIRECTORY, OTHER_SHA) in message
-    assert f"run tf-plan for commit {OTHER_SHA} and environment 'prod'" in message
+    assert store.location(other).uri() in message
+    assert f"run tf-plan for commit {SHA} and environment 'prod'" in message
     assert "\n" not in message
     assert caught.value.failure_reason == "plan-missing"
     assert not (tmp_path / "out").exists()
-
-
-def test_load_in_an_empty_store_is_missing(s3: Any, tmp_path: Path) -> None:
-    with pytest.raises(PlanMissingError, match=r"metadata\.json not found"):
-        _load(PlanStore(s3, BUCKET), tmp_path / "out")
 
 
 @pytest.mark.parametrize("name", ["plan.tfplan", "plan.json", "plan.txt"])
@@ -219,12 +215,11 @@ def test_tampered_file_is_refused(
     s3: Any, plan_files: tuple[Path, Path, Path], tmp_path: Path, name: str
 ) -> None:
     store = PlanStore(s3, BUCKET)
-    metadata = _metadata(plan_files[0])
-    store.save(metadata, *plan_files)
-    prefix = store.location(REPOSITORY, ENVIRONMENT, DIRECTORY, SHA).prefix
+    saved = store.save(_metadata(plan_files[0]), *plan_files)
+    prefix = store.location(saved.ref).prefix
     s3.put_object(Bucket=BUCKET, Key=prefix + name, Body=b"something else")
     with pytest.raises(PlanMismatchError) as caught:
-        _load(store, tmp_path / "out")
+        _load(store, saved, tmp_path / "out")
     message = str(caught.value)
     assert message.startswith(f"{name} at s3://{BUCKET}/{prefix}{name} does not match")
     actual = hashlib.sha256(b"something else").hexdigest()[:12]
@@ -235,38 +230,53 @@ def test_tampered_file_is_refused(
     assert not (tmp_path / "out" / (name + ".part")).exists()
 
 
-def test_metadata_of_another_commit_is_refused(
+def test_a_writer_who_replaces_the_files_and_the_metadata_is_still_refused(
     s3: Any, plan_files: tuple[Path, Path, Path], tmp_path: Path
 ) -> None:
-    """A plan copied under another commit's prefix is not that commit's plan."""
+    """The digest the run handed on, not the bucket, says which plan is applied."""
     store = PlanStore(s3, BUCKET)
-    store.save(_metadata(plan_files[0]), *plan_files)
-    source = store.location(REPOSITORY, ENVIRONMENT, DIRECTORY, SHA).prefix
-    target = store.location(REPOSITORY, ENVIRONMENT, DIRECTORY, OTHER_SHA).prefix
-    for name in FILES:
-        s3.copy_object(
-            Bucket=BUCKET, Key=target + name, CopySource={"Bucket": BUCKET, "Key": source + name}
-        )
-    with pytest.raises(PlanMismatchError, match=f"made for commit '{SHA}', not '{OTHER_SHA}'"):
-        _load(store, tmp_path / "out", commit_sha=OTHER_SHA)
+    saved = store.save(_metadata(plan_files[0]), *plan_files)
+    prefix = store.location(saved.ref).prefix
+    planted = tmp_path / "planted.tfplan"
+    planted.write_bytes(b"a plan with a provisioner")
+    # The writer puts its own plan and metadata describing it under the reviewed plan's key.
+    document = _metadata(planted).to_json()
+    s3.put_object(Bucket=BUCKET, Key=prefix + "plan.tfplan", Body=planted.read_bytes())
+    s3.put_object(Bucket=BUCKET, Key=prefix + "metadata.json", Body=document.encode())
+    with pytest.raises(PlanMismatchError) as caught:
+        _load(store, saved, tmp_path / "out")
+    assert str(caught.value).startswith(
+        f"metadata.json at s3://{BUCKET}/{prefix}metadata.json does not match: expected sha256 "
+        f"{saved.digest[:12]}…"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_plan_of_another_run_is_refused(
+    s3: Any, plan_files: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    store = PlanStore(s3, BUCKET)
+    saved = store.save(_metadata(plan_files[0], run_id="4000"), *plan_files)
+    with pytest.raises(PlanMismatchError, match="made for run '4000', not '4242'"):
+        _load(store, saved, tmp_path / "out")
 
 
 def test_corrupt_metadata_is_refused(
     s3: Any, plan_files: tuple[Path, Path, Path], tmp_path: Path
 ) -> None:
     store = PlanStore(s3, BUCKET)
-    store.save(_metadata(plan_files[0]), *plan_files)
-    prefix = store.location(REPOSITORY, ENVIRONMENT, DIRECTORY, SHA).prefix
+    saved = store.save(_metadata(plan_files[0]), *plan_files)
+    prefix = store.location(saved.ref).prefix
     s3.put_object(Bucket=BUCKET, Key=prefix + "metadata.json", Body=b"{}")
     with pytest.raises(PlanMismatchError, match="is not valid plan metadata"):
-        _load(store, tmp_path / "out")
+        _load(store, saved, tmp_path / "out", digest=hashlib.sha256(b"{}").hexdigest())
 
 
 def test_metadata_is_written_last(s3: Any, plan_files: tuple[Path, Path, Path]) -> None:
     recording = RecordingClient(s3)
     store = PlanStore(recording, BUCKET)
-    store.save(_metadata(plan_files[0]), *plan_files)
-    prefix = store.location(REPOSITORY, ENVIRONMENT, DIRECTORY, SHA).prefix
+    saved = store.save(_metadata(plan_files[0]), *plan_files)
+    prefix = store.location(saved.ref).prefix
     assert recording.calls == [
         ("put_object", prefix + "plan.tfplan"),
         ("put_object", prefix + "plan.json"),
@@ -307,9 +317,31 @@ def test_a_failed_upload_leaves_no_metadata(
 
             return call
 
+    metadata = _metadata(plan_files[0])
     store = PlanStore(FailingClient(s3), BUCKET)
     with pytest.raises(PlanStoreError, match=r"cannot write s3://.*/plan\.txt: AccessDenied"):
-        store.save(_metadata(plan_files[0]), *plan_files)
-    assert not store.exists(REPOSITORY, ENVIRONMENT, DIRECTORY, SHA)
+        store.save(metadata, *plan_files)
+    assert not any(key.endswith("metadata.json") for key in _keys(s3))
     with pytest.raises(PlanMissingError):
-        _load(PlanStore(s3, BUCKET), tmp_path / "out")
+        PlanStore(s3, BUCKET).load(metadata.ref_name, "0" * 64, BINDING, tmp_path / "out")
+
+
+def test_a_plan_is_applied_once(s3: Any, plan_files: tuple[Path, Path, Path]) -> None:
+    store = PlanStore(s3, BUCKET)
+    saved = store.save(_metadata(plan_files[0]), *plan_files)
+    assert store.applied(saved.ref) is None
+    store.check_not_applied(saved.ref)
+    store.mark_applied(
+        saved.ref, {"applied_at": "2025-01-31T12:05:00Z", "run_id": "4242", "run_attempt": 1}
+    )
+    with pytest.raises(PlanAppliedError) as caught:
+        store.check_not_applied(saved.ref)
+    assert str(caught.value) == (
+        f"plan {saved.plan_id} was applied 2025-01-31T12:05:00Z by run 4242 (attempt 1); a "
+        "plan is applied once: plan again for further changes"
+    )
+    # An unreadable record still counts as applied.
+    prefix = store.location(saved.ref).prefix
+    s3.put_object(Bucket=BUCKET, Key=prefix + "applied.json", Body=b"garbage")
+    with pytest.raises(PlanAppliedError):
+        store.check_not_applied(saved.ref)

@@ -4,11 +4,12 @@ the GitHub test double for comments and approvals."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,10 +61,19 @@ class World:
     s3: Any
     backend: list[str]
     tool_cache: Path
+    # tf-plan's plan-id and plan-digest outputs by (commit, environment), as a workflow
+    # hands them from the plan step to the apply step.
+    planned: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
     def run(self, command: str, sha: str, *args: str) -> tuple[int, dict[str, str]]:
         self.outputs.write_text("")
         os.environ["GITHUB_SHA"] = sha
+        environment = args[args.index("--environment") + 1] if "--environment" in args else ""
+        if command == "tf-apply-gated" and "--plan-id" not in args:
+            plan_id, digest = self.planned.get(
+                (sha, environment), (f"{environment}-{sha[:12]}-" + "0" * 12, "0" * 64)
+            )
+            args = (*args, "--plan-id", plan_id, "--plan-digest", digest)
         code = main(
             [
                 command,
@@ -78,7 +88,10 @@ class World:
                 *args,
             ]
         )
-        return code, read_outputs(self.outputs)
+        outputs = read_outputs(self.outputs)
+        if command == "tf-plan" and outputs.get("plan-digest"):
+            self.planned[(sha, environment)] = (outputs["plan-id"], outputs["plan-digest"])
+        return code, outputs
 
     @property
     def binary(self) -> Path:
@@ -160,14 +173,23 @@ def test_plan_stores_the_plan_and_writes_one_sticky_comment(world: World) -> Non
     assert out["changes"] == "true"
     assert (out["add"], out["change"], out["destroy"], out["replace"]) == ("2", "0", "0", "0")
     assert out["plan-id"].startswith(f"dev-{SHA1[:12]}-")
-    assert out["plan-uri"].startswith("s3://plans/slipway/plans/acme/shop/dev/" + SHA1)
+    assert out["plan-uri"].startswith(
+        f"s3://plans/slipway/plans/acme/shop/dev/pull-requests/{SHA1}/"
+    )
+    assert out["plan-uri"].endswith(f"/{out['plan-id']}/")
+    assert out["plan-source"] == "pull-requests"
     keys = [o["Key"] for o in world.s3.list_objects_v2(Bucket="plans")["Contents"]]
+    # The binary plan went to the store only: its secrets are not left on the runner.
     assert sorted(k.rsplit("/", 1)[1] for k in keys) == [
         "metadata.json",
         "plan.json",
         "plan.tfplan",
         "plan.txt",
     ]
+    assert not Path(out["json-plan-path"]).with_name("plan.tfplan").exists()
+    metadata_key = next(k for k in keys if k.endswith("metadata.json"))
+    document = world.s3.get_object(Bucket="plans", Key=metadata_key)["Body"].read()
+    assert out["plan-digest"] == hashlib.sha256(document).hexdigest()
     metadata = json.loads(
         world.s3.get_object(
             Bucket="plans", Key=next(k for k in keys if k.endswith("metadata.json"))
@@ -239,6 +261,58 @@ def test_missing_and_tampered_plans_are_refused(world: World) -> None:
     assert (code, out["failure_reason"]) == (1, "plan-missing")
 
 
+def test_a_plan_swapped_in_the_bucket_is_never_applied(world: World, tmp_path: Path) -> None:
+    """The attack: between this run's plan and its apply, a writer of the bucket plans the
+    same commit and environment with a provisioner of its own (in a job of its own, with its
+    own Terraform) and puts that plan, with matching metadata, under the reviewed plan's key.
+    The apply is handed the reviewed plan's id and digest by the run: it refuses, and nothing
+    of the planted plan runs."""
+    assert world.run("tf-plan", SHA1, "--environment", "prod", "--comment", "false")[0] == 0
+    reviewed_id, reviewed_digest = world.planned[(SHA1, "prod")]
+    marker = tmp_path / "provisioner-ran"
+    (world.root / "infra" / "planted.tf").write_text(
+        'resource "terraform_data" "planted" {\n'
+        f'  provisioner "local-exec" {{\n    command = "touch {marker}"\n  }}\n}}\n'
+    )
+    assert world.run("tf-plan", SHA1, "--environment", "prod", "--comment", "false")[0] == 0
+    planted_id, _ = world.planned[(SHA1, "prod")]
+    assert planted_id != reviewed_id
+    (world.root / "infra" / "planted.tf").unlink()
+    objects = [o["Key"] for o in world.s3.list_objects_v2(Bucket="plans")["Contents"]]
+    for key in [k for k in objects if f"/{planted_id}/" in k]:
+        world.s3.copy_object(
+            Bucket="plans",
+            Key=key.replace(f"/{planted_id}/", f"/{reviewed_id}/"),
+            CopySource={"Bucket": "plans", "Key": key},
+        )
+    approve(world, "prod")
+    code, out = world.run(
+        "tf-apply-gated",
+        SHA1,
+        "--environment",
+        "prod",
+        "--plan-id",
+        reviewed_id,
+        "--plan-digest",
+        reviewed_digest,
+    )
+    assert (code, out["result"], out["failure_reason"]) == (1, "refused", "plan-mismatch")
+    assert not marker.exists()
+    with pytest.raises(world.s3.exceptions.NoSuchKey):
+        world.state("prod")
+
+
+def test_a_plan_is_applied_once(world: World) -> None:
+    assert world.run("tf-plan", SHA1, "--environment", "dev", "--comment", "false")[0] == 0
+    code, out = world.run("tf-apply-gated", SHA1, "--environment", "dev", "--approval", "none")
+    assert (code, out["result"]) == (0, "applied")
+    serial = world.state()["serial"]
+    # A re-run of the apply job is handed the same plan: refused before the engine runs.
+    code, out = world.run("tf-apply-gated", SHA1, "--environment", "dev", "--approval", "none")
+    assert (code, out["result"], out["failure_reason"]) == (1, "refused", "already-applied")
+    assert world.state()["serial"] == serial
+
+
 def test_stale_plan_is_refused_after_another_apply_changed_the_state(world: World) -> None:
     assert world.run("tf-plan", SHA1, "--environment", "dev", "--comment", "false")[0] == 0
     assert (
@@ -302,6 +376,8 @@ def test_destroy_guard_blocks_unless_allowed(world: World) -> None:
         ),
         ("tf-plan", ["--variables", "size"], "input 'variables': expected key=value pairs"),
         ("tf-apply-gated", ["--approval", "maybe"], "input 'approval': expected one of"),
+        ("tf-apply-gated", ["--plan-digest", "abc"], "input 'plan-digest': expected a 64"),
+        ("tf-apply-gated", ["--plan-id", "prod-x"], "input 'plan-id': expected 'dev-<12 hex>"),
         ("tf-plan", ["--environment", "prod env"], "input 'environment'"),
         ("tf-plan", ["--var-files", "missing.tfvars"], "input 'var-files'"),
     ],
@@ -326,6 +402,9 @@ def test_bad_input_fails_before_any_side_effect(
     ]
     if "--backend-config" not in args:
         full += ["--backend-config", "\n".join(world.backend)]
+    if command == "tf-apply-gated":
+        defaults = {"--plan-id": f"dev-{SHA1[:12]}-{'0' * 12}", "--plan-digest": "0" * 64}
+        full += [x for flag, value in defaults.items() if flag not in args for x in (flag, value)]
     code = main([*full, *args])
     out = capsys.readouterr().out
     assert code == 1
@@ -336,11 +415,14 @@ def test_bad_input_fails_before_any_side_effect(
     assert not (world.root / "infra" / ".terraform").exists()
 
 
-def test_approval_that_cannot_be_verified_is_refused(world: World) -> None:
+def test_approval_that_cannot_be_verified_is_refused(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert world.run("tf-plan", SHA1, "--environment", "prod", "--comment", "false")[0] == 0
-    os.environ["GITHUB_RUN_ID"] = "999"  # the API answers 404 for this run
+    # No review history is seeded for this run: the API answers 404.
     code, out = world.run("tf-apply-gated", SHA1, "--environment", "prod")
     assert (code, out["result"], out["failure_reason"]) == (1, "refused", "not-approved")
+    assert "not-approved: cannot verify the approval" in capsys.readouterr().out
 
 
 def test_apply_while_another_holds_the_lock_is_refused_and_state_survives(

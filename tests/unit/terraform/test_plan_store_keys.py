@@ -1,35 +1,42 @@
-"""The plan store's pure part: key layout, directory slugs, validation, metadata documents."""
+"""The plan store's pure part: key layout, directory slugs, validation, metadata documents and
+the binding an apply checks."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from slipway.terraform.plan import Counts
-from slipway.terraform.plan_store import (
-    PlanInputError,
+from slipway.terraform.plan_integrity import (
+    PlanAppliedError,
     PlanMetadata,
     PlanMismatchError,
     PlanMissingError,
-    PlanStore,
     PlanStoreError,
-    backend_fingerprint,
+    RunBinding,
     check_binding,
+)
+from slipway.terraform.plan_keys import (
+    PlanInputError,
+    PlanRef,
+    backend_fingerprint,
     directory_slug,
     make_plan_id,
     normalise_directory,
     normalise_prefix,
     plan_key_prefix,
     plan_location,
+    plan_source,
     utc_timestamp,
     validate_commit_sha,
     validate_environment,
+    validate_plan_id,
     validate_repository,
 )
+from slipway.terraform.plan_store import PlanStore
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 OTHER_SHA = "fedcba9876543210fedcba9876543210fedcba98"
@@ -51,64 +58,132 @@ def _metadata(**changes: object) -> PlanMetadata:
         "run_id": "4242",
         "run_attempt": 2,
         "backend": "s3:bucket=tf-state,key=prod/app.tfstate",
+        "source": "default-branch",
+        "event": "push",
+        "ref": "refs/heads/main",
     }
     values.update(changes)
     return PlanMetadata(**values)  # type: ignore[arg-type]
+
+
+PLAN_ID = f"prod-{SHA[:12]}-{PLAN_SHA[:12]}"
+
+
+def _ref(**changes: str) -> PlanRef:
+    values = {
+        "repository": "acme/shop",
+        "environment": "prod",
+        "source": "default-branch",
+        "directory": "infra/live/prod",
+        "commit_sha": SHA,
+        "plan_id": PLAN_ID,
+    }
+    values.update(changes)
+    return PlanRef(**values)  # type: ignore[arg-type]
+
+
+def _binding(**changes: object) -> RunBinding:
+    values: dict[str, object] = {
+        "repository": "acme/shop",
+        "environment": "prod",
+        "directory": "./infra/live/prod",
+        "commit_sha": SHA.upper(),
+        "source": "default-branch",
+        "run_id": "4242",
+        "run_attempt": 2,
+        "event": "push",
+        "ref": "refs/heads/main",
+        "backend": "s3:bucket=tf-state,key=prod/app.tfstate",
+    }
+    values.update(changes)
+    return RunBinding(**values)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- keys
 
 
 def test_key_prefix_layout() -> None:
-    prefix = plan_key_prefix(
-        "slipway/plans",
-        repository="acme/shop",
-        environment="prod",
-        directory="infra/live/prod",
-        commit_sha=SHA,
-    )
+    prefix = plan_key_prefix("slipway/plans", _ref())
     suffix = hashlib.sha256(b"infra/live/prod").hexdigest()[:12]
-    assert prefix == f"slipway/plans/acme/shop/prod/{SHA}/infra--live--prod-{suffix}/"
+    assert prefix == (
+        f"slipway/plans/acme/shop/prod/default-branch/{SHA}/infra--live--prod-{suffix}/{PLAN_ID}/"
+    )
     assert suffix == "04c7b4063ffc"
 
 
 def test_key_prefix_for_root_and_custom_prefixes() -> None:
-    common = {"repository": "acme/shop", "environment": "dev", "commit_sha": SHA}
-    assert plan_key_prefix("/plans/", directory=".", **common) == f"plans/acme/shop/dev/{SHA}/root/"
-    assert plan_key_prefix("", directory="./", **common) == f"acme/shop/dev/{SHA}/root/"
-    assert plan_key_prefix("a//b", directory="", **common) == f"a/b/acme/shop/dev/{SHA}/root/"
+    tail = f"acme/shop/dev/pull-requests/{SHA}/root/dev-{SHA[:12]}-{PLAN_SHA[:12]}/"
+    ref = _ref(environment="dev", source="pull-requests", plan_id=f"dev-{SHA[:12]}-{PLAN_SHA[:12]}")
+    assert plan_key_prefix("/plans/", _ref(**{**vars(ref), "directory": "."})) == "plans/" + tail
+    assert plan_key_prefix("", _ref(**{**vars(ref), "directory": "./"})) == tail
+    assert plan_key_prefix("a//b", _ref(**{**vars(ref), "directory": ""})) == "a/b/" + tail
+
+
+def test_two_plans_of_one_commit_never_share_a_key() -> None:
+    other = f"prod-{SHA[:12]}-{hashlib.sha256(b'other plan').hexdigest()[:12]}"
+    assert plan_key_prefix("p", _ref()) != plan_key_prefix("p", _ref(plan_id=other))
+    assert plan_key_prefix("p", _ref()) != plan_key_prefix("p", _ref(source="pull-requests"))
 
 
 def test_location_names_every_file() -> None:
     location = plan_location(
-        "plans-bucket",
-        "slipway/plans",
-        repository="acme/shop",
-        environment="prod",
-        directory=".",
-        commit_sha=SHA.upper(),
+        "plans-bucket", "slipway/plans", _ref(directory=".", commit_sha=SHA.upper())
     )
-    assert location.prefix == f"slipway/plans/acme/shop/prod/{SHA}/root/"
-    assert location.key("plan.tfplan") == location.prefix + "plan.tfplan"
-    assert location.uri() == f"s3://plans-bucket/slipway/plans/acme/shop/prod/{SHA}/root/"
-    assert location.uri("metadata.json").endswith("/root/metadata.json")
+    base = f"slipway/plans/acme/shop/prod/default-branch/{SHA}/root/{PLAN_ID}/"
+    assert location.prefix == base
+    assert location.key("plan.tfplan") == base + "plan.tfplan"
+    assert location.uri() == f"s3://plans-bucket/{base}"
+    assert location.uri("metadata.json").endswith(f"/{PLAN_ID}/metadata.json")
 
 
-def test_store_helpers_point_at_the_same_place() -> None:
+def test_store_console_url_points_at_the_plan() -> None:
     store = PlanStore(object(), "plans-bucket")
-    args = ("acme/shop", "prod", "./infra/live/prod/", SHA)
-    uri = store.uri(*args)
-    assert uri == "s3://plans-bucket/" + plan_key_prefix(
-        "slipway/plans",
-        repository="acme/shop",
-        environment="prod",
-        directory="infra/live/prod",
-        commit_sha=SHA,
-    )
-    prefix = uri.removeprefix("s3://plans-bucket/").replace("/", "%2F")
-    assert store.console_url(*args) == (
+    prefix = plan_key_prefix("slipway/plans", _ref()).replace("/", "%2F")
+    assert store.console_url(_ref(directory="./infra/live/prod/")) == (
         f"https://s3.console.aws.amazon.com/s3/buckets/plans-bucket?prefix={prefix}"
     )
+
+
+@pytest.mark.parametrize(
+    ("ref", "default_branch", "source"),
+    [
+        ("refs/heads/main", "main", "default-branch"),
+        ("refs/heads/trunk", "trunk", "default-branch"),
+        ("refs/heads/main", "trunk", "pull-requests"),
+        ("refs/pull/12/merge", "main", "pull-requests"),
+        ("refs/heads/feature", "main", "pull-requests"),
+        ("refs/tags/v1", "main", "pull-requests"),
+        ("refs/heads/main", None, "pull-requests"),
+    ],
+)
+def test_only_the_default_branch_makes_default_branch_plans(
+    ref: str, default_branch: str | None, source: str
+) -> None:
+    assert plan_source(ref, default_branch) == source
+
+
+@pytest.mark.parametrize(
+    ("plan_id", "environment", "ok"),
+    [
+        (PLAN_ID, "prod", True),
+        (f"dev-alice-{SHA[:12]}-{PLAN_SHA[:12]}", "dev-alice", True),
+        (PLAN_ID, "staging", False),
+        (f"prod-{SHA[:11]}-{PLAN_SHA[:12]}", "prod", False),
+        ("prod-../../x-y", "prod", False),
+        ("", "prod", False),
+    ],
+)
+def test_plan_ids(plan_id: str, environment: str, ok: bool) -> None:
+    if ok:
+        assert validate_plan_id(plan_id, environment) == plan_id
+    else:
+        with pytest.raises(PlanInputError, match=r"^input 'plan-id': expected"):
+            validate_plan_id(plan_id, environment)
+
+
+def test_a_plan_id_of_another_commit_names_no_plan() -> None:
+    with pytest.raises(PlanInputError, match=f"expected a plan of commit {OTHER_SHA[:12]}"):
+        _ref(commit_sha=OTHER_SHA)
 
 
 @pytest.mark.parametrize(
@@ -207,9 +282,9 @@ def test_bad_values_are_named_in_the_message() -> None:
 
 def test_key_prefix_validates_before_building() -> None:
     with pytest.raises(PlanInputError, match="input 'commit_sha'"):
-        plan_key_prefix(
-            "p", repository="acme/shop", environment="prod", directory=".", commit_sha="main"
-        )
+        _ref(commit_sha="main")
+    with pytest.raises(PlanInputError, match="input 'source'"):
+        _ref(source="main")
     with pytest.raises(PlanInputError, match="input 'prefix'"):
         normalise_prefix("plans/../other")
     with pytest.raises(PlanInputError, match="input 'bucket'"):
@@ -219,6 +294,7 @@ def test_key_prefix_validates_before_building() -> None:
 def test_error_classes_carry_failure_reasons() -> None:
     assert PlanMissingError.failure_reason == "plan-missing"
     assert PlanMismatchError.failure_reason == "plan-mismatch"
+    assert PlanAppliedError.failure_reason == "already-applied"
     assert issubclass(PlanMissingError, PlanStoreError)
     assert issubclass(PlanMismatchError, PlanStoreError)
 
@@ -244,7 +320,12 @@ def test_metadata_json_round_trip() -> None:
     assert PlanMetadata.from_json(text) == metadata
     assert PlanMetadata.from_json(text.encode()) == metadata
     data = json.loads(text)
-    assert data["schema"] == 1
+    assert data["schema"] == 2
+    assert (data["source"], data["event"], data["ref"]) == (
+        "default-branch",
+        "push",
+        "refs/heads/main",
+    )
     assert data["plan_id"] == metadata.plan_id
     assert data["counts"] == {
         "add": 2,
@@ -265,7 +346,8 @@ def test_metadata_is_normalised_on_construction() -> None:
     assert metadata.directory == "infra/live/prod"
     assert metadata.commit_sha == SHA
     assert metadata.workspace == "default"
-    assert metadata.schema == 1
+    assert metadata.schema == 2
+    assert metadata.ref_name == _ref()
 
 
 @pytest.mark.parametrize(
@@ -281,6 +363,9 @@ def test_metadata_is_normalised_on_construction() -> None:
         ("run_attempt", 0, "run_attempt"),
         ("workspace", "a b", "workspace"),
         ("directory", "../x", "directory"),
+        ("source", "main", "source"),
+        ("ref", "refs/heads/main\n", "ref"),
+        ("event", 7, "event"),
     ],
 )
 def test_metadata_refuses_bad_fields(field: str, value: object, input_name: str) -> None:
@@ -294,8 +379,8 @@ def test_metadata_from_json_refuses_bad_documents() -> None:
         PlanMetadata.from_json("{not json")
     with pytest.raises(PlanInputError, match="input 'plan_id'"):
         PlanMetadata.from_json(json.dumps({**good, "plan_id": "prod-x-y"}))
-    with pytest.raises(PlanInputError, match="input 'schema': expected metadata schema 1"):
-        PlanMetadata.from_json(json.dumps({**good, "schema": 2}))
+    with pytest.raises(PlanInputError, match="input 'schema': expected metadata schema 2"):
+        PlanMetadata.from_json(json.dumps({**good, "schema": 1}))
     missing = {k: v for k, v in good.items() if k != "commit_sha"}
     with pytest.raises(PlanInputError, match="input 'commit_sha'"):
         PlanMetadata.from_json(json.dumps(missing))
@@ -307,17 +392,33 @@ def test_metadata_from_json_refuses_bad_documents() -> None:
     assert PlanMetadata.from_json(json.dumps({**good, "extra": 1})) == _metadata()
 
 
-def test_binding_refuses_metadata_made_for_something_else() -> None:
-    metadata = _metadata()
-    check_binding(metadata, "acme/shop", "prod", "./infra/live/prod", SHA.upper())
-    with pytest.raises(PlanMismatchError, match=rf"made for commit '{SHA}', not '{OTHER_SHA}'"):
-        check_binding(metadata, "acme/shop", "prod", "infra/live/prod", OTHER_SHA)
-    with pytest.raises(PlanMismatchError, match="made for environment 'prod', not 'staging'"):
-        check_binding(metadata, "acme/shop", "staging", "infra/live/prod", SHA)
-    with pytest.raises(PlanMismatchError, match="made for directory"):
-        check_binding(metadata, "acme/shop", "prod", "infra/live/dev", SHA)
-    with pytest.raises(PlanMismatchError, match="made for repository 'acme/shop'"):
-        check_binding(replace(metadata), "acme/other", "prod", "infra/live/prod", SHA)
+def test_binding_accepts_the_run_that_made_the_plan() -> None:
+    check_binding(_metadata(), _binding())
+    # A re-run of the apply job (attempt 3) keeps the plan job's outputs from attempt 2.
+    check_binding(_metadata(), _binding(run_attempt=3))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"commit_sha": OTHER_SHA}, f"made for commit '{SHA}', not '{OTHER_SHA}'"),
+        ({"environment": "staging"}, "made for environment 'prod', not 'staging'"),
+        ({"directory": "infra/live/dev"}, "made for directory"),
+        ({"repository": "acme/other"}, "made for repository 'acme/shop'"),
+        ({"source": "pull-requests"}, "made for source 'default-branch', not 'pull-requests'"),
+        ({"run_id": "4243"}, "made for run '4242', not '4243'"),
+        ({"event": "workflow_dispatch"}, "made for event 'push'"),
+        ({"ref": "refs/heads/feature"}, "made for ref 'refs/heads/main'"),
+        ({"backend": "s3:bucket=other"}, "made for backend"),
+        ({"workspace": "blue"}, "made for workspace 'default', not 'blue'"),
+        ({"run_attempt": 1}, "claims run attempt 2, after this one (1)"),
+    ],
+)
+def test_binding_refuses_a_plan_made_for_something_else(
+    change: dict[str, object], message: str
+) -> None:
+    with pytest.raises(PlanMismatchError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        check_binding(_metadata(), _binding(**change))
 
 
 def test_backend_fingerprint_keeps_secrets_out() -> None:
@@ -341,27 +442,6 @@ def test_utc_timestamp() -> None:
     moment = datetime(2025, 1, 31, 14, 0, 5, tzinfo=timezone(timedelta(hours=2)))
     assert utc_timestamp(moment) == "2025-01-31T12:00:05Z"
     assert _metadata(created_at=utc_timestamp()).created_at.endswith("Z")
-
-
-def test_create_stamps_the_time_and_accepts_counts_as_a_mapping() -> None:
-    metadata = PlanMetadata.create(
-        repository="acme/shop",
-        environment="prod",
-        directory="./infra/live/prod",
-        commit_sha=SHA,
-        engine="tofu",
-        engine_version="1.8.0",
-        plan_sha256=PLAN_SHA,
-        counts={"add": 3, "destroy": 1},
-        has_changes=True,
-        run_id="1",
-        run_attempt=1,
-        backend="s3:bucket=tf-state",
-    )
-    assert metadata.counts == Counts(add=3, destroy=1)
-    assert metadata.directory == "infra/live/prod"
-    assert metadata.created_at.endswith("Z")
-    PlanMetadata.from_json(metadata.to_json())  # the stamp is a valid timestamp
 
 
 class _PutRecorder:
@@ -389,7 +469,7 @@ def test_every_put_is_encrypted(
         (tmp_path / name).write_bytes(body)
         files.append(tmp_path / name)
     client = _PutRecorder()
-    PlanStore(client, "plans-bucket", kms_key_id=kms_key_id).save(_metadata(), *files)
+    saved = PlanStore(client, "plans-bucket", kms_key_id=kms_key_id).save(_metadata(), *files)
     assert [str(put["Key"]).rsplit("/", 1)[1] for put in client.puts] == [
         "plan.tfplan",
         "plan.json",
@@ -403,3 +483,6 @@ def test_every_put_is_encrypted(
     stored = json.loads(written)
     assert stored["plan_json_sha256"] == hashlib.sha256(b"{}").hexdigest()
     assert stored["plan_text_sha256"] == hashlib.sha256(b"text").hexdigest()
+    # The digest tf-plan outputs is the SHA-256 of metadata.json exactly as stored.
+    assert saved.digest == hashlib.sha256(written).hexdigest()
+    assert saved.plan_id == PLAN_ID
