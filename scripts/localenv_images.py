@@ -11,12 +11,14 @@ interpreter (it calls the emulator's ECR API with boto3).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import platform
 import shutil
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -185,7 +187,7 @@ def _buildkitd_config(registries: list[str]) -> str:
     lines = ["[worker.oci]", "  enabled = true", "  gc = true", "[worker.containerd]",
              "  enabled = false", ""]  # fmt: skip
     for registry in registries:
-        lines += [f'[registry."{registry}"]', "  http = true", "  insecure = true", ""]
+        lines += [f'[registry."{registry}"]', "  http = true", ""]
     return "\n".join(lines)
 
 
@@ -273,18 +275,101 @@ def stop_buildkit(directory: Path) -> bool:
     )
 
 
-def push_base_image(docker_host: str, registry: str, image: str = localenv.BASE_IMAGE) -> str:
-    """The engine's base image pushed to ``registry`` (the plain registry, not the front: it
-    stands for a base image registry, not the application's ECR repository); its reference
-    there, for ``FROM`` lines BuildKit can pull."""
-    reference = f"{registry}/{BASE_REPOSITORY}:{image.rsplit(':', 1)[-1]}"
-    env = {**os.environ, "DOCKER_HOST": docker_host}
-    for argv in (["tag", image, reference], ["push", reference]):
-        done = subprocess.run(
-            [localenv.docker_cli(), *argv], env=env, capture_output=True, text=True, check=False
+def _arch(platform_name: str) -> str:
+    return platform_name.split("/")[1]
+
+
+def base_tarball(platform_name: str, suite: str = "bookworm") -> Path:
+    """The cached root file system of the base image for ``platform_name``: the engine's own
+    tarball (localenv.ensure_base_image) for the native platform, one debootstrap made
+    through QEMU for the other (a few minutes once, then cached)."""
+    cache = localenv.cache_dir() / "base-images"
+    cache.mkdir(parents=True, exist_ok=True)
+    if platform_name == native_platform():
+        return cache / f"python-base-{suite}.tar"
+    tarball = cache / f"python-base-{suite}-{_arch(platform_name)}.tar"
+    with (cache / f"python-base-{suite}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not tarball.exists():
+            _debootstrap(tarball, suite, _arch(platform_name))
+    return tarball
+
+
+def _debootstrap(tarball: Path, suite: str, arch: str) -> None:
+    work = Path(tempfile.mkdtemp(prefix=f"rootfs-{arch}-", dir=tarball.parent))
+    try:
+        rootfs = work / "rootfs"
+        subprocess.run(
+            [
+                "debootstrap",
+                f"--arch={arch}",
+                "--variant=minbase",
+                "--include=python3",
+                suite,
+                str(rootfs),
+                localenv.debian_mirror(),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
-        if done.returncode != 0:
-            raise SystemExit(f"docker {' '.join(argv)} failed: {done.stderr.strip()}")
+        for leftover in ("var/cache/apt/archives", "var/lib/apt/lists"):
+            for path in (rootfs / leftover).glob("*"):
+                if path.is_file():
+                    path.unlink()
+        partial = work / "rootfs.tar"
+        subprocess.run(
+            ["tar", "--numeric-owner", "-C", str(rootfs), "-cf", str(partial), "."], check=True
+        )
+        partial.replace(tarball)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+BASE_DOCKERFILE = """FROM scratch
+ARG TARGETARCH
+ADD rootfs-${TARGETARCH}.tar /
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
+CMD ["python3"]
+"""
+
+
+def push_base_image(
+    docker_host: str, registry: str, kit: Buildkit, work: Path, suite: str = "bookworm"
+) -> str:
+    """The Debian base image (python3 in a minbase) for every platform ``kit`` builds, pushed
+    to ``registry`` as one image index (the plain registry, not the front: it stands for a
+    base image registry, not the application's ECR repository); its reference there, for
+    ``FROM`` lines BuildKit can pull. Made from the cached root file systems by BuildKit
+    itself (ADD of a tarball: nothing runs, so no emulation is needed here)."""
+    localenv.ensure_base_image(docker_host)  # the native tarball
+    context = work / "base-context"
+    context.mkdir(parents=True, exist_ok=True)
+    for platform_name in kit.platforms:
+        link = context / f"rootfs-{_arch(platform_name)}.tar"
+        if not link.exists():
+            os.link(base_tarball(platform_name, suite), link)
+    (context / "Dockerfile").write_text(BASE_DOCKERFILE)
+    reference = f"{registry}/{BASE_REPOSITORY}:{suite}"
+    built = subprocess.run(
+        [
+            localenv.docker_cli(),
+            "buildx",
+            "build",
+            "--platform",
+            ",".join(kit.platforms),
+            "--provenance",
+            "false",
+            "--output",
+            f"type=image,name={reference},push=true",
+            str(context),
+        ],
+        env={**os.environ, "DOCKER_HOST": docker_host, **kit.env()},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if built.returncode != 0:
+        raise SystemExit(f"the base image index did not build: {built.stderr[-2000:]}")
     return reference
 
 

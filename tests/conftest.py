@@ -153,7 +153,9 @@ def buildkit(docker_env: DockerEnv) -> Iterator[BuildkitEnv]:
         kit = localenv_images.start_buildkit(
             docker_env.directory, [docker_env.registry, docker_env.plain_registry]
         )
-        base = localenv_images.push_base_image(docker_env.docker_host, docker_env.plain_registry)
+        base = localenv_images.push_base_image(
+            docker_env.docker_host, docker_env.plain_registry, kit, docker_env.directory
+        )
     except (SystemExit, OSError, subprocess.CalledProcessError) as error:
         localenv_images.stop_buildkit(docker_env.directory)
         pytest.fail(f"BuildKit did not start: {error}")

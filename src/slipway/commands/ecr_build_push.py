@@ -2,39 +2,51 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
 
 from slipway.aws.config import AwsSettings
 from slipway.commands.common import AWS_INPUTS, read_aws_settings
-from slipway.gha.inputs import InputError, Inputs, format_duration
+from slipway.gha.inputs import InputError, Inputs
 from slipway.gha.runner import Runner
 from slipway.gha.spec import ActionSpec, Input, Output
-from slipway.gha.summary import Summary
 from slipway.images.build import (
     BuildSpec,
     docker_cli,
+    docker_env,
     oci_labels,
-    parse_cache_to,
     parse_network,
     parse_secrets,
     workspace,
 )
+from slipway.images.buildx import (
+    BUILDERS,
+    Attestations,
+    Builder,
+    BuildxSpec,
+    cache_refs,
+    check_classic,
+    choose_builder,
+    parse_cache,
+    parse_platforms,
+    parse_provenance,
+)
 from slipway.images.ecr import ENCRYPTION, MUTABILITY, RepositorySettings, parse_lifecycle_policy
+from slipway.images.mutability import TagMutability, parse_exclusion_filters
 from slipway.images.reference import (
     ACCOUNT_ID,
     ImageReferenceError,
-    format_reference,
+    is_ecr_registry,
+    parse_reference,
     validate_registry,
     validate_repository,
 )
 from slipway.images.scan import GATES
-from slipway.images.tags import compute_tags
+from slipway.images.tags import TagKinds, compute_tags, tag_kinds
 
-__all__ = ["SPEC", "PublishError", "Request", "Result", "parse", "publish", "run"]
+__all__ = ["SPEC", "Request", "parse", "resolve_builder", "run"]
 
 SPEC = ActionSpec(
     command="ecr-build-push",
@@ -56,8 +68,16 @@ SPEC = ActionSpec(
         Input("create-repository", "Create the repository when it is missing.", default="true"),
         Input(
             "image-tag-mutability",
-            "Tag mutability of a created repository: IMMUTABLE or MUTABLE.",
-            default="IMMUTABLE",
+            "Tag mutability of a created repository: IMMUTABLE_WITH_EXCLUSION (tags never "
+            "move, except those an exclusion filter matches), IMMUTABLE, MUTABLE or "
+            "MUTABLE_WITH_EXCLUSION.",
+            default="IMMUTABLE_WITH_EXCLUSION",
+        ),
+        Input(
+            "image-tag-mutability-exclusion-filters",
+            "Wildcard filters (`*`: any characters; up to 5) of the tags excepted from a created "
+            "repository's mutability setting (default: `latest`, this build's moving tags and "
+            "the tags of its registry caches in the repository).",
         ),
         Input("scan-on-push", "Scan on push, for a created repository.", default="true"),
         Input("encryption", "Encryption of a created repository: AES256 or KMS.", default="AES256"),
@@ -81,10 +101,38 @@ SPEC = ActionSpec(
             "RUN --mount=type=secret,id=<id>. They never reach a layer.",
         ),
         Input("labels", "Extra image labels, one key=value per line."),
-        Input("cache-from", "Images to use as cache sources, one per line."),
+        Input(
+            "builder",
+            "`auto`: buildx when the docker client has it (as on GitHub's runners; "
+            "BUILDX_BUILDER names the builder), else the classic `docker build`; or `buildx`, "
+            "`classic`. The log names the builder used.",
+            default="auto",
+        ),
+        Input(
+            "platforms",
+            "Platforms to build, e.g. linux/amd64,linux/arm64 (default: the builder's own); "
+            "several make an image index.",
+        ),
+        Input(
+            "provenance",
+            "Provenance attestation: `mode=min` (buildx's default), `mode=max` or `false`.",
+        ),
+        Input("sbom", "Attach an SBOM attestation (buildx).", default="false"),
+        Input(
+            "cache-from",
+            "Cache sources, one per line: an image, or a buildx cache spec such as "
+            "type=registry,ref=<image>.",
+        ),
         Input(
             "cache-to",
-            "`type=inline` to embed the build cache in the image (BUILDKIT_INLINE_CACHE=1).",
+            "Cache exports, one per line: `type=inline`, or with buildx "
+            "type=registry,ref=<image>,mode=max (for ECR add image-manifest=true,"
+            "oci-mediatypes=true).",
+        ),
+        Input(
+            "login-registries",
+            "More ECR registries to log in to for the build (base images in other accounts or "
+            "regions), one host per line.",
         ),
         Input("tags", "Extra tags, separated by commas or newlines."),
         Input("latest", "Also tag the image `latest`.", default="false"),
@@ -99,14 +147,25 @@ SPEC = ActionSpec(
         ),
         Input("scan-timeout", "How long to wait for the scan to complete.", default="10m"),
         Input("cve-allowlist", "Vulnerability ids the scan gate ignores (CVE-2023-1234, …)."),
+        Input(
+            "scan-platforms",
+            "Platforms whose images the scan gate judges (default: every platform built); "
+            "an image index itself is never scanned.",
+        ),
         *AWS_INPUTS,
     ),
     outputs=(
         Output("image", "The image by digest: <registry>/<repository>@sha256:…"),
-        Output("digest", "The image manifest digest."),
+        Output("digest", "The image's digest: of its index when it has one."),
+        Output(
+            "platforms", "Comma-separated platforms of the image, e.g. linux/amd64,linux/arm64."
+        ),
         Output("tags", "JSON list of the image's tags."),
         Output("built", "`true` when built and pushed, `false` when the commit's image existed."),
         Output("registry", "The registry host."),
+        Output(
+            "skipped-tags", "JSON list of moving tags not pushed: the repository keeps them still."
+        ),
     ),
 )
 
@@ -116,13 +175,19 @@ class Request:
     repository: RepositorySettings
     registry: str | None  # None: the ECR registry of the account
     create_repository: bool
-    build: BuildSpec  # without tags; the registry is known only after the AWS calls
+    build: BuildxSpec  # without tags; the registry is known only after the AWS calls
     tags: tuple[str, ...]
+    kinds: TagKinds
     push_retries: int
     scan_gate: str
     scan_timeout_s: float
     cve_allowlist: tuple[str, ...]
     aws: AwsSettings
+    builder_input: str = "auto"
+    provenance_given: bool = False
+    login_registries: tuple[str, ...] = ()
+    scan_platforms: tuple[str, ...] = ()
+    builder: Builder | None = None  # chosen by resolve_builder, before any AWS call
 
 
 def _choice(inputs: Inputs, name: str, choices: tuple[str, ...], default: str) -> str:
@@ -131,6 +196,80 @@ def _choice(inputs: Inputs, name: str, choices: tuple[str, ...], default: str) -
     if value not in upper:
         raise InputError(name, "one of " + ", ".join(choices), inputs.string(name) or "")
     return upper[value]
+
+
+def _default_filters(
+    name: str, registry: str | None, kinds: TagKinds, cache_to: tuple[str, ...]
+) -> tuple[str, ...]:
+    """A created repository's exclusion filters when none are given: ``latest``, this build's
+    moving tags, and the tags its registry caches write into the same repository (a cache is
+    rewritten by every build)."""
+    wanted = ["latest", *kinds.moving]
+    for ref in cache_refs(cache_to):
+        try:
+            parsed = parse_reference(ref)
+        except ImageReferenceError:
+            continue
+        if parsed.repository == name and parsed.tag and (registry in (None, parsed.registry)):
+            wanted.append(parsed.tag)
+    return tuple(dict.fromkeys(wanted))[:5]
+
+
+def _login_registries(values: list[str]) -> tuple[str, ...]:
+    for host in values:
+        if not is_ecr_registry(host):
+            raise InputError(
+                "login-registries",
+                "ECR registry hosts such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+                host,
+            )
+    return tuple(dict.fromkeys(values))
+
+
+def _repository_settings(
+    inputs: Inputs,
+    base: Path,
+    *,
+    name: str,
+    account: str | None,
+    kinds: TagKinds,
+    registry: str | None,
+    cache_to: tuple[str, ...],
+) -> RepositorySettings:
+    """The settings of a repository the action creates."""
+    encryption = _choice(inputs, "encryption", ENCRYPTION, "AES256")
+    kms_key = inputs.string("kms-key")
+    if kms_key and encryption != "KMS":
+        raise InputError("kms-key", "no value unless encryption is KMS", kms_key)
+    mutability = _choice(inputs, "image-tag-mutability", MUTABILITY, "IMMUTABLE_WITH_EXCLUSION")
+    filters = parse_exclusion_filters(
+        inputs.list("image-tag-mutability-exclusion-filters"),
+        "image-tag-mutability-exclusion-filters",
+    )
+    if filters and mutability not in ("IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION"):
+        raise InputError(
+            "image-tag-mutability-exclusion-filters",
+            "no filters unless image-tag-mutability is IMMUTABLE_WITH_EXCLUSION or "
+            "MUTABLE_WITH_EXCLUSION",
+            ", ".join(filters),
+        )
+    if not filters and mutability == "IMMUTABLE_WITH_EXCLUSION":
+        filters = _default_filters(name, registry, kinds, cache_to)
+    if not filters and mutability == "MUTABLE_WITH_EXCLUSION":
+        raise InputError(
+            "image-tag-mutability-exclusion-filters",
+            "at least one filter with MUTABLE_WITH_EXCLUSION",
+            "",
+        )
+    return RepositorySettings(
+        name=name,
+        registry_id=account,
+        tag_mutability=TagMutability(mutability, filters),
+        scan_on_push=inputs.boolean("scan-on-push", default=True),
+        encryption=encryption,
+        kms_key=kms_key,
+        lifecycle_policy=parse_lifecycle_policy(inputs.string("lifecycle-policy"), base),
+    )
 
 
 def parse(inputs: Inputs, env: Mapping[str, str]) -> Request:
@@ -152,20 +291,6 @@ def parse(inputs: Inputs, env: Mapping[str, str]) -> Request:
     account = inputs.string("registry-account-id")
     if account is not None and not ACCOUNT_ID.fullmatch(account):
         raise InputError("registry-account-id", "a 12-digit AWS account id", account)
-    encryption = _choice(inputs, "encryption", ENCRYPTION, "AES256")
-    kms_key = inputs.string("kms-key")
-    if kms_key and encryption != "KMS":
-        raise InputError("kms-key", "no value unless encryption is KMS", kms_key)
-    settings = RepositorySettings(
-        name=name,
-        registry_id=account,
-        tag_mutability=_choice(inputs, "image-tag-mutability", MUTABILITY, "IMMUTABLE"),
-        scan_on_push=inputs.boolean("scan-on-push", default=True),
-        encryption=encryption,
-        kms_key=kms_key,
-        lifecycle_policy=parse_lifecycle_policy(inputs.string("lifecycle-policy"), base),
-    )
-
     context = (base / inputs.string("context", default=".")).resolve()
     if not context.is_dir():
         raise InputError("context", "an existing directory", inputs.string("context") or ".")
@@ -178,13 +303,22 @@ def parse(inputs: Inputs, env: Mapping[str, str]) -> Request:
     build_args = inputs.mapping("build-args", lines_only=True)
     secrets = parse_secrets(inputs.list("secrets", lines_only=True), base)
     extra_labels = inputs.mapping("labels", lines_only=True)
-    cache_from = tuple(inputs.list("cache-from", lines_only=True))
-    inline_cache = parse_cache_to(inputs.list("cache-to", lines_only=True))
+    cache_from = parse_cache(inputs.list("cache-from", lines_only=True), "cache-from")
+    cache_to = parse_cache(inputs.list("cache-to", lines_only=True), "cache-to")
+    builder_input = inputs.string("builder", default="auto", choices=BUILDERS)
+    platforms = parse_platforms(inputs.list("platforms"))
+    provenance_text = inputs.string("provenance")
+    attestations = Attestations(
+        parse_provenance(provenance_text), inputs.boolean("sbom", default=False)
+    )
 
     sha = inputs.string("sha") or env.get("GITHUB_SHA", "")
     ref = inputs.string("ref") or env.get("GITHUB_REF", "")
-    tags = compute_tags(
-        sha, ref, latest=inputs.boolean("latest", default=False), custom=inputs.list("tags")
+    latest = inputs.boolean("latest", default=False)
+    tags = compute_tags(sha, ref, latest=latest, custom=inputs.list("tags"))
+    kinds = tag_kinds(sha, ref, latest=latest)
+    settings = _repository_settings(
+        inputs, base, name=name, account=account, kinds=kinds, registry=registry, cache_to=cache_to
     )
     labels = (
         oci_labels(
@@ -201,189 +335,82 @@ def parse(inputs: Inputs, env: Mapping[str, str]) -> Request:
         repository=settings,
         registry=registry,
         create_repository=inputs.boolean("create-repository", default=True),
-        build=BuildSpec(
-            context=context,
-            dockerfile=dockerfile,
-            target=inputs.string("target"),
-            build_args=build_args,
-            secrets=secrets,
-            labels=labels,
+        build=BuildxSpec(
+            base=BuildSpec(
+                context=context,
+                dockerfile=dockerfile,
+                target=inputs.string("target"),
+                build_args=build_args,
+                secrets=secrets,
+                labels=labels,
+                cache_from=cache_from,
+                inline_cache="type=inline" in cache_to,
+                network=parse_network(inputs.string("network") or ""),
+                platform=platforms[0] if len(platforms) == 1 else None,
+            ),
+            platforms=platforms,
+            attestations=attestations,
             cache_from=cache_from,
-            inline_cache=inline_cache,
-            network=parse_network(inputs.string("network") or ""),
+            cache_to=cache_to,
         ),
         tags=tuple(tags),
+        kinds=kinds,
         push_retries=inputs.integer("push-retries", default=3, minimum=0, maximum=10),
         scan_gate=gate,
         scan_timeout_s=scan_timeout,
         cve_allowlist=tuple(inputs.list("cve-allowlist")),
         aws=read_aws_settings(inputs, env),
+        builder_input=builder_input,
+        provenance_given=bool(provenance_text),
+        login_registries=_login_registries(inputs.list("login-registries")),
+        scan_platforms=parse_platforms(inputs.list("scan-platforms")),
     )
 
 
-@dataclass
-class Result:
-    repository_name: str
-    registry: str
-    digest: str
-    tags: tuple[str, ...]
-    built: bool
-    build_seconds: float = 0.0
-    added_tags: tuple[str, ...] = ()
-    scan: str = "not requested"
+def buildx_version(env: Mapping[str, str]) -> str | None:
+    """``docker buildx version``'s version, or None when the client has no buildx."""
+    import subprocess
 
-    @property
-    def image(self) -> str:
-        return format_reference(self.repository_name, self.registry, digest=self.digest)
-
-
-def render_summary(result: Result) -> Summary:
-    verdict = (
-        f"built and pushed in {format_duration(round(result.build_seconds))}"
-        if result.built
-        else "skipped: the commit's image already exists"
-    )
-    summary = Summary().heading(f"📦 {result.repository_name}: {verdict}")
-    rows = [
-        ["image", f"`{result.image}`"],
-        ["digest", f"`{result.digest}`"],
-        ["tags", ", ".join(f"`{t}`" for t in result.tags)],
-        ["scan", result.scan],
-    ]
-    if result.added_tags:
-        rows.append(["tags added", ", ".join(f"`{t}`" for t in result.added_tags)])
-    return summary.table(["", ""], rows)
-
-
-def _login(runner: Runner, ecr: Any, registry: str, registry_id: str | None) -> Any:
-    from slipway.images.build import docker_env, run_docker
-    from slipway.images.ecr import authorization
-    from slipway.images.registry import RegistryClient
-
-    login = authorization(ecr, registry_id)
-    runner.mask(login.password)
-    run_docker(
-        [
-            docker_cli(runner.env),
-            "login",
-            "--username",
-            login.username,
-            "--password-stdin",
-            registry,
-        ],
-        docker_env(runner.env),
-        stdin=login.password,
-    )
-    return RegistryClient(registry, login.username, login.password)
-
-
-class PublishError(RuntimeError):
-    """The image could not be published; the message is one line for the step's error."""
-
-
-def publish(runner: Runner, request: Request, session: Any, ecr: Any) -> Result:
-    """Make sure the repository exists, then build and push the image under its tags, or
-    only add the missing tags when the commit's image is already there. Raises
-    PublishError. Shared by ecr-build-push and ship."""
-    from botocore.exceptions import ClientError
-
-    from slipway.images.ecr import ensure_repository
-    from slipway.images.registry import RegistryError
-
-    settings = request.repository
     try:
-        with runner.group(f"ECR repository {settings.name}"):
-            ensure_repository(ecr, settings, create=request.create_repository, log=runner.info)
-    except LookupError as error:
-        raise PublishError(str(error)) from error
-    except ClientError as error:  # no permission, a KMS key that does not exist, …
-        raise PublishError(f"ECR repository {settings.name}: {error}") from error
-
-    if request.registry is None:
-        from slipway.images.reference import ecr_registry_host
-
-        account = settings.registry_id or session.account_id()
-        registry = ecr_registry_host(account, session.region)
-    else:
-        registry = request.registry
-    try:
-        return _build_and_push(runner, request, ecr, registry)
-    except RegistryError as error:
-        raise PublishError(str(error)) from error
-    except ClientError as error:  # ECR refused the login (permissions, registry id)
-        raise PublishError(f"ECR: {error}") from error
+        done = subprocess.run(
+            [docker_cli(env), "buildx", "version"],
+            env=docker_env(env),
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    words = done.stdout.split()
+    return words[1] if done.returncode == 0 and len(words) > 1 else None
 
 
-def _build_and_push(runner: Runner, request: Request, ecr: Any, registry: str) -> Result:
-    from slipway.images.build import (
-        DockerError,
-        build_argv,
-        docker_env,
-        push_with_retries,
-        run_docker,
-    )
-    from slipway.images.reference import is_ecr_registry, parse_ecr_registry
-    from slipway.images.registry import RegistryClient
+def resolve_builder(runner: Runner, request: Request) -> Request:
+    """The builder, chosen (and what the classic one cannot do refused) before any AWS call;
+    the log names it."""
+    from dataclasses import replace
 
-    docker = docker_cli(runner.env)
-    env = docker_env(runner.env)
-    name = request.repository.name
-    try:
-        if is_ecr_registry(registry):
-            parsed = parse_ecr_registry(registry)
-            client = _login(runner, ecr, registry, parsed.account_id if parsed else None)
-        else:
-            runner.info(f"registry {registry}: no ECR login")
-            client = RegistryClient(registry)
-
-        existing = client.head_manifest(name, request.tags[0])
-        result = Result(name, registry, "", request.tags, built=existing is not None)
-        if existing is not None:
-            runner.info(f"{name}:{request.tags[0]} exists ({existing}): not building")
-            result.built = False
-            result.digest = existing
-            result.added_tags = tuple(client.add_tags(name, existing, list(request.tags[1:])))
-            for tag in result.added_tags:
-                runner.info(f"tagged {existing} as {tag}")
-            return result
-        references = [format_reference(name, registry, tag) for tag in request.tags]
-        argv = build_argv(docker, _with_tags(request.build, references))
-        started = time.monotonic()
-        with runner.group(f"docker build {name}"):
-            run_docker(argv, env, echo=runner.info)
-        result.build_seconds = time.monotonic() - started
-        result.built = True
-        digest = None
-        with runner.group(f"docker push {name} ({len(references)} tags)"):
-            for reference, tag in zip(references, request.tags, strict=True):
-                pushed = push_with_retries(
-                    docker,
-                    reference,
-                    tag,
-                    env,
-                    retries=request.push_retries,
-                    on_retry=lambda n, why: runner.warning(f"push retry {n}: {why}"),
-                )
-                digest = digest or pushed
-    except DockerError as error:
-        raise PublishError(str(error)) from error
-    registry_digest = client.head_manifest(name, request.tags[0])
-    if registry_digest is None:
-        raise PublishError(f"{name}:{request.tags[0]} is not in {registry} after the push")
-    if digest and digest != registry_digest:
-        runner.warning(f"push reported {digest}, the registry has {registry_digest}")
-    result.digest = registry_digest
-    return result
+    builder = choose_builder(request.builder_input, lambda: buildx_version(runner.env), runner.env)
+    if not builder.is_buildx:
+        spec = request.build
+        check_classic(
+            spec.platforms,
+            spec.attestations,
+            request.provenance_given,
+            spec.cache_from,
+            spec.cache_to,
+        )
+    runner.info(f"builder: {builder.reason}")
+    return replace(request, builder=builder)
 
 
 def run(runner: Runner) -> int:
-    from botocore.exceptions import ClientError
-
     from slipway.aws.session import make_session
-    from slipway.images.scan import ScanError, judge_findings, severity_counts, wait_for_scan
+    from slipway.commands.ecr_publish import PublishError, publish, render_summary, scan_gate
 
     try:
-        request = parse(runner.inputs, runner.env)
+        request = resolve_builder(runner, parse(runner.inputs, runner.env))
     except ValueError as error:
         return runner.fail(str(error))
 
@@ -399,38 +426,8 @@ def run(runner: Runner) -> int:
     runner.set_output("image", result.image)
     runner.set_output("tags", list(result.tags))
     runner.set_output("built", "true" if result.built else "false")
-
-    code = 0
-    settings = request.repository
-    if request.scan_gate != "none":
-        try:
-            with runner.group(f"Scan gate ({request.scan_gate})"):
-                findings = wait_for_scan(
-                    ecr,
-                    settings.name,
-                    result.digest,
-                    registry_id=settings.registry_id,
-                    timeout_s=request.scan_timeout_s,
-                )
-            ok, blocking = judge_findings(findings, request.scan_gate, request.cve_allowlist)
-            counts = ", ".join(f"{k} {v}" for k, v in severity_counts(findings).items())
-            result.scan = (
-                f"{'✅ passed' if ok else '❌ blocked'} at {request.scan_gate} "
-                f"({counts or 'no findings'})"
-            )
-            if not ok:
-                ids = ", ".join(f"{f.id} ({f.severity})" for f in blocking[:10])
-                code = runner.fail(
-                    f"scan gate: {len(blocking)} finding(s) at or above {request.scan_gate}: {ids}"
-                )
-        except (ScanError, ClientError) as error:
-            result.scan = f"❌ {error}"
-            code = runner.fail(f"scan gate: {error}")
+    runner.set_output("platforms", ",".join(result.platforms))
+    runner.set_output("skipped-tags", list(result.skipped_tags))
+    code = scan_gate(runner, request, ecr, result) if request.scan_gate != "none" else 0
     runner.write_summary(render_summary(result))
     return code
-
-
-def _with_tags(spec: BuildSpec, references: list[str]) -> BuildSpec:
-    from dataclasses import replace
-
-    return replace(spec, tags=tuple(references))

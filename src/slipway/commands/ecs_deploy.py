@@ -21,6 +21,7 @@ from slipway.ecs.taskdef import (
 from slipway.gha.inputs import InputError, Inputs
 from slipway.gha.runner import Runner
 from slipway.gha.summary import Summary
+from slipway.images.buildx import parse_platforms
 
 __all__ = ["SPEC", "parse", "parse_migration_command", "render_summary", "run"]
 
@@ -105,6 +106,7 @@ def parse(inputs: Inputs, env: Mapping[str, str]) -> tuple[DeployRequest, Any]:
         migration_container=inputs.string("migration-container") or None,
         migration_timeout_s=migration_timeout if migration_timeout is not None else 600.0,
         keep_revisions=keep or 0,
+        platforms=parse_platforms(inputs.list("platforms")),
     )
     return request, read_aws_settings(inputs, env)
 

@@ -24,6 +24,12 @@ SPEC = ActionSpec(
             "allowed when the task definition has one container.",
         ),
         Input(
+            "platforms",
+            "Platforms the images were built for (ecr-build-push's platforms output, e.g. "
+            "linux/amd64,linux/arm64): the deploy stops before registering anything when the "
+            "task definition's cpuArchitecture is not among them.",
+        ),
+        Input(
             "task-definition",
             "Task definition JSON file to start from (default: the service's current one), or "
             "a registered revision (its ARN, or family:revision) to deploy exactly as it is: "

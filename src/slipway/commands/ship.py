@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ParamSpec, TypeVar
 
 from slipway.alarms.bake import BakeResult
 from slipway.alarms.model import AlarmSelector
 from slipway.aws.config import AwsSettings
-from slipway.commands import ecr_build_push, ecs_deploy
+from slipway.commands import ecr_build_push, ecr_publish, ecs_deploy
 from slipway.commands.common import stage_env
 from slipway.commands.cw_alarms_check import BakeSettings, parse_bake_settings, parse_selector
 from slipway.commands.ship_flow import (
@@ -58,7 +58,7 @@ class Request:
     def target(self) -> str:
         return f"{self.cluster}/{self.service}"
 
-    def deploy_request(self, image: str) -> DeployRequest:
+    def deploy_request(self, image: str, platforms: tuple[str, ...] = ()) -> DeployRequest:
         return DeployRequest(
             cluster=self.cluster,
             service=self.service,
@@ -70,6 +70,7 @@ class Request:
             migration_command=self.migration_command,
             migration_container=self.container,
             migration_timeout_s=self.migration_timeout_s,
+            platforms=platforms,
         )
 
     def rollback_request(self, task_definition: str) -> DeployRequest:
@@ -170,17 +171,23 @@ def live_stages(runner: Runner, session: Any, request: Request) -> Stages:
     from slipway.alarms.watcher import utc_now
     from slipway.commands.cw_alarms_check import bake_alarms, discover_alarms
     from slipway.ecs.deploy import run_deploy
+    from slipway.ecs.platforms import check_platforms
     from slipway.ecs.service import describe_service, describe_task_definition
+    from slipway.ecs.taskdef import to_register_input
 
     ecs = ecs_deploy.ecs_client(session)
     clock = ecs_deploy.deploy_clock()
     bake = request.bake
+    built_for: list[str] = []  # the published image's platforms, checked at the deploy
 
     def preflight() -> list[str]:
         with runner.group(f"Preflight {request.target}"):
             snapshot = describe_service(ecs, request.cluster, request.service)
             runner.info(f"{request.target} runs {snapshot.task_definition}")
-            _check_containers(request, describe_task_definition(ecs, snapshot.task_definition))
+            definition = describe_task_definition(ecs, snapshot.task_definition)
+            _check_containers(request, definition)
+            # Platforms asked for that the service cannot run: found before a build.
+            check_platforms(to_register_input(definition), request.publish.build.platforms)
         if bake.bake_seconds <= 0:
             runner.info("bake-time is 0: no bake")
             return []
@@ -201,12 +208,15 @@ def live_stages(runner: Runner, session: Any, request: Request) -> Stages:
         runner.notice(message + ": shipping without a bake (allow-no-alarms)")
         return []
 
-    def publish() -> ecr_build_push.Result:
-        return ecr_build_push.publish(runner, request.publish, session, session.client("ecr"))
+    def publish() -> ecr_publish.Result:
+        result = ecr_publish.publish(runner, request.publish, session, session.client("ecr"))
+        built_for[:] = result.platforms
+        return result
 
     def deploy(image: str) -> DeployOutcome:
         with runner.group(f"Deploy {image} to {request.target}"):
-            return run_deploy(ecs, request.deploy_request(image), runner, clock)
+            deploy_request = request.deploy_request(image, tuple(built_for))
+            return run_deploy(ecs, deploy_request, runner, clock)
 
     def bake_stage(names: Sequence[str]) -> BakeResult:
         started_at = utc_now()  # before the starting states: later changes are in the history
@@ -241,7 +251,7 @@ def _sections(request: Request, outcome: ShipOutcome) -> list[Summary]:
 
     sections = []
     if outcome.published is not None:
-        sections.append(ecr_build_push.render_summary(outcome.published))
+        sections.append(ecr_publish.render_summary(outcome.published))
     if outcome.deploy is not None:
         sections.append(ecs_deploy.render_summary(request.deploy_request(""), outcome.deploy))
     if outcome.bake is not None:
@@ -266,6 +276,7 @@ def run(runner: Runner) -> int:
 
     try:
         request = parse(runner.inputs, runner.env)
+        request = replace(request, publish=ecr_build_push.resolve_builder(runner, request.publish))
     except ValueError as error:  # InputError and AwsConfigError: one line naming the input
         return runner.fail(str(error))
     session = make_session(request.aws, runner.env, on_secret=runner.mask)

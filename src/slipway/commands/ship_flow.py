@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slipway.alarms.bake import BakeResult
-from slipway.commands.ecr_build_push import PublishError
-from slipway.commands.ecr_build_push import Result as Published
+from slipway.commands.ecr_publish import PublishError
+from slipway.commands.ecr_publish import Result as Published
 from slipway.ecs.deploy import DeployOutcome
 from slipway.gha.inputs import format_duration
 from slipway.gha.summary import Summary

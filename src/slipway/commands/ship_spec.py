@@ -23,6 +23,11 @@ _BUILD = (
     "network",
     "tags",
     "push-retries",
+    "builder",
+    "platforms",
+    "provenance",
+    "sbom",
+    "login-registries",
 )
 _ALARMS = (
     "alarm-names",

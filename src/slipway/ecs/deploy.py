@@ -18,6 +18,7 @@ from slipway.ecs.deployment import (
 from slipway.ecs.diagnose import collect_diagnosis
 from slipway.ecs.diff import Change, diff_task_definitions
 from slipway.ecs.one_off import run_one_off
+from slipway.ecs.platforms import check_platforms
 from slipway.ecs.polling import error_code
 from slipway.ecs.service import (
     ServiceSnapshot,
@@ -59,6 +60,9 @@ class DeployRequest:
     migration_container: str | None = None
     migration_timeout_s: float = 600.0
     keep_revisions: int = 0
+    # The platforms of the images deployed (ecr-build-push's output); the task definition's
+    # CPU architecture must be one of them. Empty: not checked.
+    platforms: tuple[str, ...] = ()
 
 
 @dataclass
@@ -149,6 +153,7 @@ def _new_revision(
         current = to_register_input(describe_task_definition(ecs, snapshot.task_definition))
         current.pop("tags", None)
         target_arn, definition = _registered(ecs, request.revision)
+        check_platforms(definition, request.platforms)
         outcome = DeployOutcome(
             "deployed", snapshot.task_definition, diff_task_definitions(current, definition)
         )
@@ -164,6 +169,7 @@ def _new_revision(
         base = to_register_input(describe_task_definition(ecs, snapshot.task_definition))
     tags = base.pop("tags", [])
     definition = render(base, request.images, request.changes)
+    check_platforms(definition, request.platforms)
     outcome = DeployOutcome(
         "deployed", snapshot.task_definition, diff_task_definitions(base, definition)
     )

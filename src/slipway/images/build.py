@@ -1,11 +1,12 @@
 """Building and pushing an image with the docker CLI (BuildKit through ``DOCKER_BUILDKIT=1``).
 
 The command lines are built by pure functions (:func:`build_argv`, :func:`oci_labels`,
-:func:`parse_secrets`, :func:`parse_cache_to`); :func:`run_docker` and :func:`push_with_retries`
+:func:`parse_secrets`); :func:`run_docker` and :func:`push_with_retries`
 are the thin shell that runs them. Build secrets are passed with ``--secret id=…,src=…`` so a
 ``RUN --mount=type=secret`` step reads them without them ever reaching a layer.
 
-Only the classic ``docker build`` is used (no buildx): it takes ``--cache-from`` and the inline
+This is the classic ``docker build`` (the fallback where the docker client has no buildx;
+:mod:`slipway.images.buildx` is the other builder): it takes ``--cache-from`` and the inline
 cache (``BUILDKIT_INLINE_CACHE=1``), which is what ``cache-to: type=inline`` asks for.
 """
 
@@ -59,6 +60,7 @@ class BuildSpec:
     inline_cache: bool = False
     tags: tuple[str, ...] = ()
     network: str | None = None
+    platform: str | None = None  # one platform (the classic builder builds one)
 
 
 def oci_labels(*, server_url: str, repository: str, sha: str, created: datetime) -> dict[str, str]:
@@ -103,18 +105,6 @@ def parse_network(value: str) -> str | None:
     return value
 
 
-def parse_cache_to(values: Sequence[str]) -> bool:
-    """True when the inline cache is asked for; the docker CLI without buildx has no other."""
-    inline = False
-    for value in values:
-        if value.strip() != "type=inline":
-            raise InputError(
-                "cache-to", "type=inline (the only cache export docker build supports)", value
-            )
-        inline = True
-    return inline
-
-
 def build_argv(docker: str, spec: BuildSpec) -> list[str]:
     """The exact ``docker build`` command line for ``spec``."""
     argv = [docker, "build"]
@@ -124,6 +114,8 @@ def build_argv(docker: str, spec: BuildSpec) -> list[str]:
         argv += ["--target", spec.target]
     if spec.network:
         argv += ["--network", spec.network]
+    if spec.platform:
+        argv += ["--platform", spec.platform]
     for key, value in spec.build_args.items():
         argv += ["--build-arg", f"{key}={value}"]
     if spec.inline_cache:
@@ -148,7 +140,11 @@ def docker_env(env: Mapping[str, str]) -> dict[str, str]:
 
 
 class DockerError(RuntimeError):
-    """A docker command that failed."""
+    """A docker command that failed; ``output`` is everything it printed."""
+
+    def __init__(self, message: str, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
 
 
 def run_docker(
@@ -180,7 +176,9 @@ def run_docker(
     output = "".join(lines)
     if code != 0:
         tail = output.strip().splitlines()[-1:] or ["no output"]
-        raise DockerError(f"docker {argv[1] if len(argv) > 1 else ''} exited {code}: {tail[0]}")
+        raise DockerError(
+            f"docker {argv[1] if len(argv) > 1 else ''} exited {code}: {tail[0]}", output
+        )
     return output
 
 

@@ -11,12 +11,17 @@ For a commit ``sha`` built from ``ref``, in this order and without duplicates:
   with ``+`` written ``-``; any other tag gives its name made a valid tag, like a branch;
 - ``latest`` when asked;
 - the custom tags, each checked against Docker's tag grammar.
+
+:func:`tag_kinds` says which of them are fixed (the commit SHA, its short form, a git tag's
+full version or name: never rewritten) and which are meant to move to later images (the
+branch, ``latest``, and a release's ``X.Y`` and ``X``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from slipway.gha.inputs import InputError
 from slipway.images.reference import TAG
@@ -98,3 +103,26 @@ def compute_tags(sha: str, ref: str, *, latest: bool, custom: Sequence[str]) -> 
         candidates.append("latest")
     candidates.extend(validate_custom_tags(custom))
     return list(dict.fromkeys(candidates))
+
+
+@dataclass(frozen=True)
+class TagKinds:
+    fixed: tuple[str, ...]  # name one image forever
+    moving: tuple[str, ...]  # follow the newest image of a branch or release line
+
+
+def tag_kinds(sha: str, ref: str, *, latest: bool) -> TagKinds:
+    """Which computed tags are fixed and which move (custom tags are neither: the
+    repository's setting decides for them)."""
+    full = sha.lower()
+    fixed = [full, full[:SHORT_SHA_LENGTH]]
+    moving = []
+    if ref.startswith("refs/heads/"):
+        moving.extend(ref_tags(ref))
+    elif ref.startswith("refs/tags/"):
+        versions = ref_tags(ref)
+        fixed.extend(versions[:1])
+        moving.extend(versions[1:])
+    if latest:
+        moving.append("latest")
+    return TagKinds(tuple(dict.fromkeys(fixed)), tuple(dict.fromkeys(moving)))

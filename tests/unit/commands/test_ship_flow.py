@@ -11,8 +11,8 @@ import pytest
 
 from slipway.alarms.bake import BakePolicy, BakeResult, BakeTracker
 from slipway.alarms.model import Alarm
-from slipway.commands.ecr_build_push import PublishError
-from slipway.commands.ecr_build_push import Result as Published
+from slipway.commands.ecr_publish import PublishError
+from slipway.commands.ecr_publish import Result as Published
 from slipway.commands.ship_flow import (
     ShipOutcome,
     StageError,

@@ -12,6 +12,7 @@ from slipway.commands.common import stage_env
 from slipway.commands.ecs_deploy_spec import SPEC as DEPLOY_SPEC
 from slipway.gha.inputs import Inputs
 from slipway.gha.spec import DeclaredEnv
+from slipway.images.mutability import TagMutability
 
 STAGE_SPECS = (ecr_build_push.SPEC, DEPLOY_SPEC, cw_alarms_check.SPEC)
 IMAGE = "127.0.0.1:5000/shop/web@sha256:" + "d" * 64
@@ -58,8 +59,13 @@ def test_ship_reads_exactly_its_declared_inputs_with_their_defaults(workspace: P
     request = ship.parse(Inputs(env), env)
     assert env.read == {i.name for i in ship.SPEC.inputs}
     assert request.publish.repository.name == "shop/web"
-    assert request.publish.repository.tag_mutability == "IMMUTABLE"  # ecr-build-push's default
-    assert request.publish.build.context == workspace / "app"
+    # ecr-build-push's default: only latest and this build's branch may move.
+    assert request.publish.repository.tag_mutability == TagMutability(
+        "IMMUTABLE_WITH_EXCLUSION", ("latest", "main")
+    )
+    assert request.publish.build.base.context == workspace / "app"
+    assert request.publish.build.platforms == ()
+    assert request.publish.builder_input == "auto"
     assert request.publish.tags == ("0123456789abcdef0123456789abcdef01234567", "0123456", "main")
     assert request.publish.scan_gate == "none"
     assert request.publish.push_retries == 3
@@ -83,10 +89,11 @@ def test_build_inputs_reach_the_build_and_nothing_else_leaks(workspace: Path) ->
         image_tag_mutability="MUTABLE",
     )
     request = ship.parse(Inputs(env), env)
-    assert request.publish.build.build_args == {"GREETING": "hi"}
+    assert request.publish.build.base.build_args == {"GREETING": "hi"}
     assert request.publish.tags[-1] == "release-1"
-    assert request.publish.build.inline_cache is False
-    assert request.publish.repository.tag_mutability == "IMMUTABLE"
+    assert request.publish.build.base.inline_cache is False
+    assert request.publish.build.cache_to == ()
+    assert request.publish.repository.tag_mutability.setting == "IMMUTABLE_WITH_EXCLUSION"
     view = stage_env(env, ship.SPEC, ecr_build_push.SPEC)
     assert view.get("INPUT_CACHE_TO") == ""
     assert view.get("INPUT_BUILD_ARGS") == "GREETING=hi"

@@ -17,7 +17,6 @@ from slipway.images.build import (
     docker_cli,
     docker_env,
     oci_labels,
-    parse_cache_to,
     parse_network,
     parse_secrets,
     push_with_retries,
@@ -107,17 +106,6 @@ def test_duplicate_secret_ids(tmp_path: Path) -> None:
     (tmp_path / "token").write_text("x")
     with pytest.raises(InputError, match="unique ids"):
         parse_secrets(["a=token", "a=token"], tmp_path)
-
-
-def test_cache_to_accepts_only_inline() -> None:
-    assert parse_cache_to([]) is False
-    assert parse_cache_to(["type=inline"]) is True
-    with pytest.raises(InputError) as error:
-        parse_cache_to(["type=registry,ref=x"])
-    assert str(error.value) == (
-        "input 'cache-to': expected type=inline (the only cache export docker build supports), "
-        "got 'type=registry,ref=x'"
-    )
 
 
 def test_docker_cli_and_env() -> None:

@@ -14,6 +14,7 @@ from tests.support import counting_endpoint
 from slipway.commands.ecr_build_push import SPEC, parse
 from slipway.gha.inputs import Inputs
 from slipway.gha.spec import DeclaredEnv
+from slipway.images.mutability import TagMutability
 
 REPO = Path(__file__).resolve().parents[3]
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -107,7 +108,8 @@ def run_command(
         ),
         (
             {"INPUT_IMAGE_TAG_MUTABILITY": "sometimes"},
-            "input 'image-tag-mutability': expected one of IMMUTABLE, MUTABLE, got 'sometimes'",
+            "input 'image-tag-mutability': expected one of IMMUTABLE_WITH_EXCLUSION, IMMUTABLE, "
+            "MUTABLE, MUTABLE_WITH_EXCLUSION, got 'sometimes'",
         ),
         (
             {"INPUT_REGISTRY_ACCOUNT_ID": "12345"},
@@ -122,7 +124,78 @@ def run_command(
             "input 'push-retries': expected an integer from 0 to 10, got '-1'",
         ),
         ({"INPUT_SCAN_TIMEOUT": "soon"}, "input 'scan-timeout': expected a duration"),
-        ({"INPUT_CACHE_TO": "type=gha"}, "input 'cache-to': expected type=inline"),
+        (
+            {"INPUT_CACHE_TO": "type=gha"},
+            "input 'cache-to': expected type=inline (the only cache export of the classic "
+            "builder), got 'type=gha'",
+        ),
+        (
+            {"INPUT_CACHE_TO": "type=registry"},
+            "input 'cache-to': expected type=registry with ref=<image>, got 'type=registry'",
+        ),
+        (
+            {"INPUT_CACHE_TO": "type=floppy"},
+            "input 'cache-to': expected type=registry|inline|local|gha|s3|azblob",
+        ),
+        (
+            {"INPUT_PLATFORMS": "linux/amd64,linux/arm64"},
+            "input 'platforms': expected one platform with the classic builder (buildx is not "
+            "available), got 'linux/amd64,linux/arm64'",
+        ),
+        (
+            {"INPUT_PLATFORMS": "arm64"},
+            "input 'platforms': expected os/architecture[/variant] such as linux/arm64, "
+            "got 'arm64'",
+        ),
+        (
+            {"INPUT_SBOM": "true"},
+            "input 'sbom': expected false with the classic builder (buildx is not available)",
+        ),
+        (
+            {"INPUT_PROVENANCE": "mode=max"},
+            "input 'provenance': expected false with the classic builder",
+        ),
+        (
+            {"INPUT_PROVENANCE": "maximal"},
+            "input 'provenance': expected false, true, mode=min or mode=max, got 'maximal'",
+        ),
+        (
+            {"INPUT_BUILDER": "buildx"},
+            "input 'builder': expected buildx to be available to the docker client",
+        ),
+        (
+            {"INPUT_BUILDER": "kaniko"},
+            "input 'builder': expected one of auto, buildx, classic, got 'kaniko'",
+        ),
+        (
+            {"INPUT_IMAGE_TAG_MUTABILITY_EXCLUSION_FILTERS": "main,re*le*as*e"},
+            "input 'image-tag-mutability-exclusion-filters': expected wildcard filters of 1 to "
+            "128 letters, digits, '.', '_', '-' and at most two '*', got 're*le*as*e'",
+        ),
+        (
+            {"INPUT_IMAGE_TAG_MUTABILITY_EXCLUSION_FILTERS": "a,b,c,d,e,f"},
+            "input 'image-tag-mutability-exclusion-filters': expected at most 5 filters",
+        ),
+        (
+            {
+                "INPUT_IMAGE_TAG_MUTABILITY": "IMMUTABLE",
+                "INPUT_IMAGE_TAG_MUTABILITY_EXCLUSION_FILTERS": "main",
+            },
+            "input 'image-tag-mutability-exclusion-filters': expected no filters unless "
+            "image-tag-mutability is IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION",
+        ),
+        (
+            {"INPUT_IMAGE_TAG_MUTABILITY": "MUTABLE_WITH_EXCLUSION"},
+            "input 'image-tag-mutability-exclusion-filters': expected at least one filter",
+        ),
+        (
+            {"INPUT_LOGIN_REGISTRIES": "ghcr.io"},
+            "input 'login-registries': expected ECR registry hosts",
+        ),
+        (
+            {"INPUT_SCAN_PLATFORMS": "linux"},
+            "input 'platforms': expected os/architecture",
+        ),
         ({"INPUT_AWS_REGION": "us-east-9"}, "input 'aws-region': unknown region 'us-east-9'"),
     ],
 )
@@ -136,7 +209,9 @@ def test_bad_input_fails_before_anything_runs(
     assert len(errors) == 1, result.stdout
     assert message in errors[0]
     assert endpoint.requests == []
-    assert not calls.exists()
+    # At most the read-only probe for buildx (the fake docker has none): nothing built.
+    probes = calls.read_text().splitlines() if calls.exists() else []
+    assert set(probes) <= {"buildx version"}
     assert "Traceback" not in result.stderr
 
 
@@ -159,16 +234,25 @@ def test_parse_builds_the_request(workspace: Path) -> None:
     }
     request = parse(Inputs(DeclaredEnv(SPEC, env)), env)
     assert request.tags == (SHA, SHA[:7], "1.4.2", "1.4", "1", "latest", "stable")
-    assert request.build.context == workspace / "app"
-    assert request.build.build_args == {"A": "1", "B": "x=y"}
-    assert [s.id for s in request.build.secrets] == ["pip"]
-    assert request.build.labels["org.opencontainers.image.source"] == "https://github.com/acme/web"
-    assert request.build.labels["org.opencontainers.image.revision"] == SHA
-    assert request.build.labels["team"] == "web"
+    assert request.kinds.fixed == (SHA, SHA[:7], "1.4.2")
+    assert request.kinds.moving == ("1.4", "1", "latest")
+    build = request.build.base
+    assert build.context == workspace / "app"
+    assert build.build_args == {"A": "1", "B": "x=y"}
+    assert [s.id for s in build.secrets] == ["pip"]
+    assert build.labels["org.opencontainers.image.source"] == "https://github.com/acme/web"
+    assert build.labels["org.opencontainers.image.revision"] == SHA
+    assert build.labels["team"] == "web"
+    assert request.build.platforms == ()
+    assert request.build.attestations.provenance == "mode=min"
+    assert request.build.attestations.sbom is False
     assert request.scan_gate == "HIGH"
     assert request.cve_allowlist == ("CVE-2023-1", "CVE-2023-2")
     assert request.registry == "127.0.0.1:5000"
-    assert request.repository.tag_mutability == "IMMUTABLE"
+    # A created repository lets exactly latest and this build's moving tags move.
+    assert request.repository.tag_mutability == TagMutability(
+        "IMMUTABLE_WITH_EXCLUSION", ("latest", "1.4", "1")
+    )
     assert request.repository.scan_on_push is True
     assert request.push_retries == 3
     assert request.scan_timeout_s == 600.0

@@ -15,12 +15,14 @@ from moto import mock_aws
 
 from slipway.gha.inputs import InputError
 from slipway.images.ecr import (
+    Repository,
     RepositorySettings,
     authorization,
     decode_authorization,
     ensure_repository,
     parse_lifecycle_policy,
 )
+from slipway.images.mutability import TagMutability
 from slipway.images.registry import basic_auth, manifest_url, registry_base_url
 
 POLICY = {
@@ -52,7 +54,7 @@ def ecr(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 def test_create_request() -> None:
     settings = RepositorySettings(
-        name="acme/web", registry_id="222222222222", tag_mutability="IMMUTABLE",
+        name="acme/web", registry_id="222222222222", tag_mutability=TagMutability("IMMUTABLE"),
         scan_on_push=True, encryption="KMS", kms_key="alias/ecr",
     )  # fmt: skip
     assert settings.create_request() == {
@@ -65,6 +67,12 @@ def test_create_request() -> None:
     assert RepositorySettings("web").create_request()["encryptionConfiguration"] == {
         "encryptionType": "AES256"
     }
+    excepted = RepositorySettings("web", tag_mutability=TagMutability(filters=("latest", "main")))
+    assert excepted.create_request()["imageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"
+    assert excepted.create_request()["imageTagMutabilityExclusionFilters"] == [
+        {"filterType": "WILDCARD", "filter": "latest"},
+        {"filterType": "WILDCARD", "filter": "main"},
+    ]
 
 
 def test_lifecycle_policy_from_text_or_file(tmp_path: Path) -> None:
@@ -107,20 +115,30 @@ def test_bad_lifecycle_policy(tmp_path: Path, text: str, message: str) -> None:
 
 def test_ensure_creates_with_the_settings_then_finds_it(ecr: Any) -> None:
     settings = RepositorySettings(
-        name="acme/web", tag_mutability="IMMUTABLE", scan_on_push=True,
-        lifecycle_policy=json.dumps(POLICY),
+        name="acme/web", tag_mutability=TagMutability(filters=("latest", "main-*")),
+        scan_on_push=True, lifecycle_policy=json.dumps(POLICY),
     )  # fmt: skip
     log: list[str] = []
-    assert ensure_repository(ecr, settings, create=True, log=log.append) is True
+    created = ensure_repository(ecr, settings, create=True, log=log.append)
+    assert created.created is True
+    assert created.mutability == TagMutability("IMMUTABLE_WITH_EXCLUSION", ("latest", "main-*"))
     repo = ecr.describe_repositories(repositoryNames=["acme/web"])["repositories"][0]
-    assert repo["imageTagMutability"] == "IMMUTABLE"
+    assert repo["imageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"
+    assert repo["imageTagMutabilityExclusionFilters"] == [
+        {"filterType": "WILDCARD", "filter": "latest"},
+        {"filterType": "WILDCARD", "filter": "main-*"},
+    ]
     assert repo["imageScanningConfiguration"] == {"scanOnPush": True}
     assert (
         json.loads(ecr.get_lifecycle_policy(repositoryName="acme/web")["lifecyclePolicyText"])
         == POLICY
     )
-    assert log[0] == "created repository acme/web (IMMUTABLE, scan on push on, AES256)"
-    assert ensure_repository(ecr, settings, create=True) is False
+    assert log[0] == (
+        "created repository acme/web (IMMUTABLE_WITH_EXCLUSION (excluded: latest, main-*), "
+        "scan on push on, AES256)"
+    )
+    found = ensure_repository(ecr, settings, create=True)
+    assert found == Repository("acme/web", created.mutability, created=False)
 
 
 def test_missing_repository_without_create(ecr: Any) -> None:
