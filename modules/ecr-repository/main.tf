@@ -7,6 +7,17 @@ resource "aws_ecr_repository" "this" {
   image_tag_mutability = var.image_tag_mutability
   force_delete         = var.force_delete
 
+  # The tags that may move to a later image (a branch, latest) on an immutable repository;
+  # every other tag names one image forever. Only read with the *_WITH_EXCLUSION settings.
+  dynamic "image_tag_mutability_exclusion_filter" {
+    for_each = endswith(var.image_tag_mutability, "_WITH_EXCLUSION") ? var.image_tag_mutability_exclusion_filters : []
+
+    content {
+      filter      = image_tag_mutability_exclusion_filter.value
+      filter_type = "WILDCARD"
+    }
+  }
+
   image_scanning_configuration {
     scan_on_push = var.scan_on_push
   }

@@ -10,14 +10,31 @@ variable "name" {
 }
 
 variable "image_tag_mutability" {
-  description = "Tag mutability of the repository: IMMUTABLE (a tag always names the same image) or MUTABLE."
+  description = "Tag mutability of the repository: IMMUTABLE_WITH_EXCLUSION (a tag always names the same image, except the tags image_tag_mutability_exclusion_filters match, which may move), IMMUTABLE, MUTABLE or MUTABLE_WITH_EXCLUSION (mutable except the tags the filters match)."
   type        = string
-  default     = "IMMUTABLE"
+  default     = "IMMUTABLE_WITH_EXCLUSION"
   nullable    = false
 
   validation {
-    condition     = contains(["MUTABLE", "IMMUTABLE"], var.image_tag_mutability)
-    error_message = "image_tag_mutability must be MUTABLE or IMMUTABLE."
+    condition     = contains(["IMMUTABLE_WITH_EXCLUSION", "IMMUTABLE", "MUTABLE", "MUTABLE_WITH_EXCLUSION"], var.image_tag_mutability)
+    error_message = "image_tag_mutability must be IMMUTABLE_WITH_EXCLUSION, IMMUTABLE, MUTABLE or MUTABLE_WITH_EXCLUSION."
+  }
+}
+
+variable "image_tag_mutability_exclusion_filters" {
+  description = "Wildcard filters (`*` matches any characters, at most two per filter; 1 to 5 filters) of the tags excepted from image_tag_mutability when it is IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION. The default lets the tags the pipeline moves (latest and the main branch) move, and keeps every commit and version tag immutable."
+  type        = list(string)
+  default     = ["latest", "main"]
+  nullable    = false
+
+  validation {
+    condition     = !endswith(var.image_tag_mutability, "_WITH_EXCLUSION") || (length(var.image_tag_mutability_exclusion_filters) >= 1 && length(var.image_tag_mutability_exclusion_filters) <= 5)
+    error_message = "image_tag_mutability_exclusion_filters must have 1 to 5 filters with IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION."
+  }
+
+  validation {
+    condition     = alltrue([for f in var.image_tag_mutability_exclusion_filters : can(regex("^[0-9a-zA-Z._*-]{1,128}$", f)) && length(regexall("[*]", f)) <= 2])
+    error_message = "Each exclusion filter must be 1-128 letters, digits, '.', '_', '-' or '*', with at most two '*'."
   }
 }
 

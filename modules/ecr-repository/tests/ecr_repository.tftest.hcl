@@ -39,8 +39,13 @@ run "secure_defaults" {
   }
 
   assert {
-    condition     = aws_ecr_repository.this.image_tag_mutability == "IMMUTABLE"
-    error_message = "Tags must be immutable by default."
+    condition     = aws_ecr_repository.this.image_tag_mutability == "IMMUTABLE_WITH_EXCLUSION"
+    error_message = "Tags must be immutable by default, except the moving ones."
+  }
+
+  assert {
+    condition     = [for f in aws_ecr_repository.this.image_tag_mutability_exclusion_filter : f.filter] == ["latest", "main"] && alltrue([for f in aws_ecr_repository.this.image_tag_mutability_exclusion_filter : f.filter_type == "WILDCARD"])
+    error_message = "latest and main must be the default moving tags, as WILDCARD filters."
   }
 
   assert {
@@ -189,6 +194,62 @@ run "rejects_invalid_tag_mutability" {
   }
 
   expect_failures = [var.image_tag_mutability]
+}
+
+run "plain_immutable_has_no_filters" {
+  command = plan
+
+  variables {
+    image_tag_mutability = "IMMUTABLE"
+  }
+
+  assert {
+    condition     = aws_ecr_repository.this.image_tag_mutability == "IMMUTABLE" && length(aws_ecr_repository.this.image_tag_mutability_exclusion_filter) == 0
+    error_message = "IMMUTABLE must not send exclusion filters (the provider refuses them)."
+  }
+}
+
+run "custom_exclusion_filters" {
+  command = plan
+
+  variables {
+    image_tag_mutability_exclusion_filters = ["latest", "release-*", "*-cache"]
+  }
+
+  assert {
+    condition     = [for f in aws_ecr_repository.this.image_tag_mutability_exclusion_filter : f.filter] == ["latest", "release-*", "*-cache"]
+    error_message = "The exclusion filters must be passed through in order."
+  }
+}
+
+run "rejects_too_many_exclusion_filters" {
+  command = plan
+
+  variables {
+    image_tag_mutability_exclusion_filters = ["a", "b", "c", "d", "e", "f"]
+  }
+
+  expect_failures = [var.image_tag_mutability_exclusion_filters]
+}
+
+run "rejects_no_exclusion_filter_with_exclusion" {
+  command = plan
+
+  variables {
+    image_tag_mutability_exclusion_filters = []
+  }
+
+  expect_failures = [var.image_tag_mutability_exclusion_filters]
+}
+
+run "rejects_filter_with_three_wildcards" {
+  command = plan
+
+  variables {
+    image_tag_mutability_exclusion_filters = ["a*b*c*"]
+  }
+
+  expect_failures = [var.image_tag_mutability_exclusion_filters]
 }
 
 run "rejects_invalid_encryption_type" {
