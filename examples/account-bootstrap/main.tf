@@ -1,4 +1,5 @@
-# Onboarding one AWS account: the Terraform state bucket (S3 native locking) and the roles
+# Onboarding one AWS account: the Terraform state bucket (S3 native locking, SSE-KMS, a
+# bucket policy that confines each environment's roles to its own objects) and the roles
 # GitHub Actions assume through OIDC, per GitHub environment. Its outputs are the variables
 # to set on each GitHub environment (see the repository README, "Onboarding an account").
 
@@ -10,55 +11,286 @@ provider "aws" {
   }
 }
 
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+
+  # Environments of this account that host personal environments <env>-<name>.
+  personal = [for e in var.environments : e if contains(var.personal_environments, e)]
+
+  # Each environment's state and plans are reachable by its own plan and apply roles only.
+  state_environments = {
+    for e in var.environments : e => {
+      plan_role_arns        = [module.github_oidc.role_arns["${e}-terraform-plan"]]
+      apply_role_arns       = [module.github_oidc.role_arns["${e}-terraform-apply"]]
+      personal_environments = contains(local.personal, e)
+    }
+  }
+}
+
 module "state_backend" {
   source = "../../modules/state-backend"
 
-  bucket_name   = var.state_bucket_name
-  force_destroy = var.force_destroy_state
-  tags          = var.tags
+  bucket_name    = var.state_bucket_name
+  force_destroy  = var.force_destroy_state
+  create_kms_key = var.create_state_kms_key
+
+  environments       = local.state_environments
+  administrator_arns = var.state_administrator_arns
+  plan_key_prefix    = var.plan_key_prefix
+  plan_repositories  = [var.repository]
+
+  tags = var.tags
 }
 
-locals {
-  # Plans lock the state (a .tflock object) and store the reviewed plan next to it, so the
-  # read-only plan role still needs to write to the state bucket.
-  state_bucket_access = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid      = "StateAndPlans"
-        Effect   = "Allow"
-        Action   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-        Resource = "${module.state_backend.bucket_arn}/*"
-      },
-      {
-        Sid      = "ListState"
-        Effect   = "Allow"
-        Action   = ["s3:ListBucket"]
-        Resource = module.state_backend.bucket_arn
-      },
-    ]
-  })
+################################################################################
+# Plan roles: read-only, plus their own environment's locks and plans
+################################################################################
 
+locals {
+  # The objects of each environment, in the state-backend module's key layout (its bucket
+  # policy enforces the same split; see modules/state-backend/main.tf).
+  bucket_objects = "${module.state_backend.bucket_arn}/"
+  segments       = { for e in var.environments : e => concat([e], contains(local.personal, e) ? ["${e}-*"] : []) }
+  plans = {
+    for e in var.environments : e => flatten([
+      for s in local.segments[e] : [
+        "${local.bucket_objects}${var.plan_key_prefix}/*/*/${s}/pull-requests/*",
+        "${local.bucket_objects}${var.plan_key_prefix}/*/*/${s}/default-branch/*",
+      ]
+    ])
+  }
+  state = {
+    for e in var.environments : e => flatten([
+      for s in local.segments[e] : ["${local.bucket_objects}${s}/*", "${local.bucket_objects}env:/*/${s}/*"]
+    ])
+  }
+  locks = {
+    for e in var.environments : e => flatten([
+      for s in local.segments[e] : ["${local.bucket_objects}${s}/*.tflock", "${local.bucket_objects}env:/*/${s}/*.tflock"]
+    ])
+  }
+}
+
+# The plan roles keep plan_policy_arns (ReadOnlyAccess by default: a plan refreshes every
+# resource of the stack), which reads every S3 object of the account; the state bucket's
+# policy and the Deny below keep them out of the other environments' state and plans.
+data "aws_iam_policy_document" "plan" {
+  for_each = toset(var.environments)
+
+  statement {
+    sid       = "ReadItsStateAndPlans"
+    actions   = ["s3:GetObject"]
+    resources = concat(local.state[each.key], local.plans[each.key])
+  }
+
+  statement {
+    sid       = "WriteItsLocksAndPlans"
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
+    resources = concat(local.locks[each.key], local.plans[each.key])
+  }
+
+  statement {
+    sid       = "ListStateBucket"
+    actions   = ["s3:ListBucket"]
+    resources = [module.state_backend.bucket_arn]
+  }
+
+  dynamic "statement" {
+    for_each = length(var.environments) > 1 ? [1] : []
+
+    content {
+      sid     = "NoOtherEnvironment"
+      effect  = "Deny"
+      actions = ["s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*"]
+      resources = flatten([
+        for other in var.environments : concat(local.state[other], local.plans[other]) if other != each.key
+      ])
+    }
+  }
+}
+
+################################################################################
+# Deploy roles: what ecs-deploy, ecr-build-push and cw-alarms-check call, nothing more
+################################################################################
+
+locals {
+  ecs_arn = "arn:${local.partition}:ecs:${var.region}:${local.account_id}"
+  deploy = {
+    for e in var.environments : e => {
+      clusters     = [for n in var.deploy_permissions.ecs_cluster_names : replace(n, "{environment}", e)]
+      services     = [for n in var.deploy_permissions.ecs_service_names : replace(n, "{environment}", e)]
+      repositories = [for n in var.deploy_permissions.ecr_repository_names : replace(n, "{environment}", e)]
+      pass_roles = [
+        for n in var.deploy_permissions.pass_role_names :
+        startswith(n, "arn:") ? replace(n, "{environment}", e) : "arn:${local.partition}:iam::${local.account_id}:role/${replace(n, "{environment}", e)}"
+      ]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "deploy" {
+  # checkov:skip=CKV_AWS_356:Two reads keep "*": ecs:ListTasks is scoped by its ecs:cluster condition (no task ARN exists before the call), and cw-alarms-check selects alarms by prefix or by tag at run time, so no alarm ARN is known here.
+  for_each = toset(var.environments)
+
+  # ecs-deploy: a new task definition revision with the new image (the previous one on
+  # rollback), tags copied from the current revision.
+  statement {
+    sid = "TaskDefinitions"
+    actions = [
+      "ecs:DeregisterTaskDefinition",
+      "ecs:DescribeTaskDefinition",
+      "ecs:ListTaskDefinitions",
+      "ecs:RegisterTaskDefinition",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid     = "TagOnlyWhatItCreates"
+    actions = ["ecs:TagResource"]
+    resources = concat(
+      [for s in local.deploy[each.key].services : "${local.ecs_arn}:task-definition/${s}:*"],
+      [for c in local.deploy[each.key].clusters : "${local.ecs_arn}:task/${c}/*"],
+    )
+
+    condition {
+      test     = "StringEquals"
+      variable = "ecs:CreateAction"
+      values   = ["RegisterTaskDefinition", "RunTask"]
+    }
+  }
+
+  # ecs-deploy: update the service, then watch its service deployment until ECS says COMPLETED.
+  statement {
+    sid     = "DeployTheService"
+    actions = ["ecs:DescribeServices", "ecs:ListServiceDeployments", "ecs:UpdateService"]
+    resources = flatten([
+      for c in local.deploy[each.key].clusters : [for s in local.deploy[each.key].services : "${local.ecs_arn}:service/${c}/${s}"]
+    ])
+  }
+
+  statement {
+    sid     = "WatchServiceDeployments"
+    actions = ["ecs:DescribeServiceDeployments"]
+    resources = flatten([
+      for c in local.deploy[each.key].clusters : [for s in local.deploy[each.key].services : "${local.ecs_arn}:service-deployment/${c}/${s}/*"]
+    ])
+  }
+
+  # ecs-deploy's one-off task (migrations) and the diagnosis of stopped tasks.
+  statement {
+    sid       = "RunOneOffTasks"
+    actions   = ["ecs:RunTask"]
+    resources = [for s in local.deploy[each.key].services : "${local.ecs_arn}:task-definition/${s}:*"]
+
+    condition {
+      test     = "ArnLike"
+      variable = "ecs:cluster"
+      values   = [for c in local.deploy[each.key].clusters : "${local.ecs_arn}:cluster/${c}"]
+    }
+  }
+
+  statement {
+    sid       = "ReadTasks"
+    actions   = ["ecs:DescribeTasks"]
+    resources = [for c in local.deploy[each.key].clusters : "${local.ecs_arn}:task/${c}/*"]
+  }
+
+  statement {
+    sid       = "ListTasks"
+    actions   = ["ecs:ListTasks"]
+    resources = ["*"]
+
+    condition {
+      test     = "ArnLike"
+      variable = "ecs:cluster"
+      values   = [for c in local.deploy[each.key].clusters : "${local.ecs_arn}:cluster/${c}"]
+    }
+  }
+
+  # Registering a task definition (or running a task) with roles passes them to ECS tasks:
+  # only the service's task and execution roles, and only to ECS tasks.
+  statement {
+    sid       = "PassOnlyTheServiceRoles"
+    actions   = ["iam:PassRole"]
+    resources = local.deploy[each.key].pass_roles
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["ecs-tasks.amazonaws.com"]
+    }
+  }
+
+  # ecr-build-push: registry login, the repository (created when missing), layer and image
+  # uploads, tags, scan findings.
+  statement {
+    sid       = "RegistryLogin"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "PushImages"
+    actions = [
+      "ecr:BatchCheckLayerAvailability",
+      "ecr:BatchGetImage",
+      "ecr:CompleteLayerUpload",
+      "ecr:CreateRepository",
+      "ecr:DescribeImageScanFindings",
+      "ecr:DescribeImages",
+      "ecr:DescribeRepositories",
+      "ecr:GetDownloadUrlForLayer",
+      "ecr:InitiateLayerUpload",
+      "ecr:PutImage",
+      "ecr:PutLifecyclePolicy",
+      "ecr:UploadLayerPart",
+    ]
+    resources = [for r in local.deploy[each.key].repositories : "arn:${local.partition}:ecr:${var.region}:${local.account_id}:repository/${r}"]
+  }
+
+  # cw-alarms-check: the alarms (by name prefix or by tag) and their history.
+  statement {
+    sid       = "ReadAlarms"
+    actions   = ["cloudwatch:DescribeAlarmHistory", "cloudwatch:DescribeAlarms", "tag:GetResources"]
+    resources = ["*"]
+  }
+}
+
+################################################################################
+# Roles
+################################################################################
+
+locals {
   roles = merge([
     for environment in var.environments : {
       "${environment}-terraform-plan" = {
-        repository         = var.repository
-        subjects           = ["environment:${environment}${var.plan_environment_suffix}"]
-        policy_arns        = var.plan_policy_arns
-        inline_policy_json = local.state_bucket_access
-        description        = "Read-only Terraform plans for ${environment}"
+        repository        = var.repository
+        subjects          = ["environment:${environment}${var.plan_environment_suffix}"]
+        job_workflow_refs = var.oidc_job_workflow_refs.plan
+        policy_arns       = var.plan_policy_arns
+        inline_policies   = { state-bucket = data.aws_iam_policy_document.plan[environment].json }
+        description       = "Read-only Terraform plans for ${environment}"
       }
       "${environment}-terraform-apply" = {
-        repository  = var.repository
-        subjects    = ["environment:${environment}"]
-        policy_arns = var.apply_policy_arns
-        description = "Terraform applies for ${environment}"
+        repository        = var.repository
+        subjects          = ["environment:${environment}"]
+        job_workflow_refs = var.oidc_job_workflow_refs.apply
+        policy_arns       = var.apply_policy_arns
+        description       = "Terraform applies for ${environment}"
       }
       "${environment}-deploy" = {
-        repository  = var.repository
-        subjects    = ["environment:${environment}"]
-        policy_arns = var.deploy_policy_arns
-        description = "Application deploys to ${environment}"
+        repository        = var.repository
+        subjects          = ["environment:${environment}${var.deploy_environment_suffix}"]
+        job_workflow_refs = var.oidc_job_workflow_refs.deploy
+        policy_arns       = var.deploy_policy_arns
+        inline_policies   = { deploy = data.aws_iam_policy_document.deploy[environment].json }
+        description       = "Application deploys to ${environment}"
       }
     }
   ]...)

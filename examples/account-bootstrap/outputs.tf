@@ -3,6 +3,11 @@ output "state_bucket" {
   value       = module.state_backend.bucket_name
 }
 
+output "state_kms_key_arn" {
+  description = "The state bucket's KMS key, or null with SSE-S3."
+  value       = module.state_backend.kms_key_arn
+}
+
 output "backend_config" {
   description = "S3 backend settings (add a key per root module and environment)."
   value       = module.state_backend.backend_config
@@ -14,7 +19,7 @@ output "role_arns" {
 }
 
 output "github_environment_variables" {
-  description = "Per GitHub environment, the variables to set on it (and on its <env>-plan environment)."
+  description = "Per GitHub environment, the variables to set on it (and on its <env>-plan environment; DEPLOY_ROLE_ARN on the deploy environment when deploy_environment_suffix is set)."
   value = {
     for environment in var.environments : environment => {
       AWS_REGION           = var.region

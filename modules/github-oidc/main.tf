@@ -6,15 +6,27 @@ locals {
   oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.this[0].arn : var.oidc_provider_arn
 
   # Every subject is scoped to the role's repository: short forms get the "repo:<owner>/<repo>:" prefix.
+  # With job_workflow_refs (a subject template of repo, context, job_workflow_ref), each subject
+  # is also bound to the reusable workflows the job must run in.
   role_subjects = {
-    for k, r in var.roles : k => distinct([
-      for s in r.subjects : startswith(s, "repo:") ? s : "repo:${r.repository}:${s}"
-    ])
+    for k, r in var.roles : k => distinct(flatten([
+      for s in r.subjects : [
+        for w in coalescelist(r.job_workflow_refs, [""]) :
+        "${startswith(s, "repo:") ? s : "repo:${r.repository}:${s}"}${w == "" ? "" : ":job_workflow_ref:${w}"}"
+      ]
+    ]))
   }
 
   policy_attachments = merge([
     for k, r in var.roles : {
       for arn in distinct(r.policy_arns) : "${k}/${arn}" => { role = k, policy_arn = arn }
+    }
+  ]...)
+
+  # Keyed by role and policy name only, so documents computed during apply are fine.
+  named_inline_policies = merge([
+    for k, r in var.roles : {
+      for name, policy in r.inline_policies : "${k}/${name}" => { role = k, name = name, policy = policy }
     }
   ]...)
 }
@@ -90,4 +102,12 @@ resource "aws_iam_role_policy" "this" {
   name   = "inline"
   role   = aws_iam_role.this[each.key].name
   policy = each.value.inline_policy_json
+}
+
+resource "aws_iam_role_policy" "named" {
+  for_each = local.named_inline_policies
+
+  name   = each.value.name
+  role   = aws_iam_role.this[each.value.role].name
+  policy = each.value.policy
 }

@@ -52,8 +52,14 @@ variable "roles" {
     - subjects: at least one token subject, written either in full ("repo:owner/repo:environment:prod") or as the part after
       "repo:owner/repo:" ("environment:prod", "ref:refs/heads/main", "ref:refs/tags/v*", "pull_request"). Matched with StringLike.
     - policy_arns: managed policies to attach (must be known at plan time: they form for_each keys).
-    - inline_policy_json: optional inline policy document.
+    - inline_policy_json: optional inline policy document (named "inline"); whether it is set must be known at plan time.
+    - inline_policies: more inline policies by name, for documents known only after apply (an aws_iam_policy_document of
+      resources created in the same run): the names are the for_each keys, the documents may be unknown while planning.
     - max_session_duration: seconds, 3600-43200.
+    - job_workflow_refs: for repositories whose OIDC subject template is customised to ["repo", "context", "job_workflow_ref"]
+      (see the README): the reusable workflows a job must run in, as "owner/repo/.github/workflows/<file>.yml@<ref>" (the ref may
+      hold wildcards, e.g. "@refs/tags/v*"). Each subject then becomes "repo:<owner>/<repo>:<subject>:job_workflow_ref:<workflow>".
+      Empty (the default): GitHub's default subject template.
   EOT
   type = map(object({
     repository               = string
@@ -64,6 +70,8 @@ variable "roles" {
     description              = optional(string)
     path                     = optional(string, "/")
     permissions_boundary_arn = optional(string)
+    job_workflow_refs        = optional(list(string), [])
+    inline_policies          = optional(map(string), {})
   }))
   default  = {}
   nullable = false
@@ -106,6 +114,15 @@ variable "roles" {
   }
 
   validation {
+    condition = alltrue(flatten([
+      for k, r in var.roles : [
+        for w in r.job_workflow_refs : can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/\\.github/workflows/[A-Za-z0-9_.-]+\\.ya?ml@[^:\\s]+$", w))
+      ]
+    ]))
+    error_message = "job_workflow_refs must be \"owner/repo/.github/workflows/<file>.yml@<ref>\" with a literal owner, repository and file (wildcards only in the ref, no ':')."
+  }
+
+  validation {
     condition     = alltrue([for k, r in var.roles : r.max_session_duration >= 3600 && r.max_session_duration <= 43200])
     error_message = "max_session_duration must be between 3600 and 43200 seconds."
   }
@@ -113,6 +130,20 @@ variable "roles" {
   validation {
     condition     = alltrue([for k, r in var.roles : r.inline_policy_json == null || can(jsondecode(r.inline_policy_json).Statement)])
     error_message = "inline_policy_json must be a JSON policy document with a Statement."
+  }
+
+  validation {
+    condition = alltrue(flatten([
+      for k, r in var.roles : [
+        for name, policy in r.inline_policies : can(regex("^[\\w+=,.@-]{1,128}$", name)) && can(jsondecode(policy).Statement)
+      ]
+    ]))
+    error_message = "inline_policies must map policy names (1-128 letters, digits and + = , . @ _ -) to JSON policy documents with a Statement."
+  }
+
+  validation {
+    condition     = alltrue([for k, r in var.roles : r.inline_policy_json == null || !contains(keys(r.inline_policies), "inline")])
+    error_message = "inline_policies may not use the name \"inline\" when inline_policy_json is set: that is its policy's name."
   }
 
   validation {

@@ -8,6 +8,16 @@ output "bucket_arn" {
   value       = aws_s3_bucket.this.arn
 }
 
+output "kms_key_arn" {
+  description = "ARN of the bucket's KMS key (created, or kms_key_arn), or null with SSE-S3."
+  value       = local.use_kms ? local.kms_key_arn : null
+}
+
+output "bucket_policy_json" {
+  description = "The bucket policy, as applied."
+  value       = aws_s3_bucket_policy.this.policy
+}
+
 output "lock_table_name" {
   description = "Name of the DynamoDB lock table, or null when create_lock_table is false."
   value       = try(aws_dynamodb_table.this[0].name, null)
@@ -26,7 +36,7 @@ locals {
       encrypt      = true
       use_lockfile = true
     },
-    var.kms_key_arn == null ? {} : { kms_key_id = var.kms_key_arn },
+    local.use_kms ? { kms_key_id = local.kms_key_arn } : {},
     var.create_lock_table ? { dynamodb_table = aws_dynamodb_table.this[0].name } : {},
   )
 
@@ -34,7 +44,7 @@ locals {
 }
 
 output "backend_config" {
-  description = "S3 backend settings for this bucket (bucket, region, encrypt, use_lockfile, kms_key_id when a KMS key is set, dynamodb_table when the lock table is created). `key` is not included: every root module chooses its own."
+  description = "S3 backend settings for this bucket (bucket, region, encrypt, use_lockfile, kms_key_id when the bucket uses a KMS key, dynamodb_table when the lock table is created). `key` is not included: every root module chooses its own."
   value       = local.backend_config
 }
 

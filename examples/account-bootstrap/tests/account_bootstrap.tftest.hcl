@@ -3,13 +3,20 @@
 mock_provider "aws" {
   mock_data "aws_iam_policy_document" {
     defaults = {
-      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+      json          = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+      minified_json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
     }
   }
 
   mock_data "aws_partition" {
     defaults = {
       partition = "aws"
+    }
+  }
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "111122223333"
     }
   }
 }
@@ -48,7 +55,7 @@ run "three_roles_per_environment" {
   }
 }
 
-run "plan_roles_can_lock_state_and_store_plans" {
+run "plan_roles_reach_only_their_environment" {
   command = plan
 
   # The bucket ARN is only known after apply; the policy is checked with a known one.
@@ -62,37 +69,207 @@ run "plan_roles_can_lock_state_and_store_plans" {
   }
 
   assert {
-    condition     = toset([for k, r in local.roles : k if lookup(r, "inline_policy_json", null) != null]) == toset(["staging-terraform-plan", "prod-terraform-plan"])
-    error_message = "only the plan roles carry the inline state-bucket policy"
+    condition = (
+      keys(local.roles["prod-terraform-plan"].inline_policies) == ["state-bucket"] &&
+      keys(local.roles["staging-deploy"].inline_policies) == ["deploy"] &&
+      lookup(local.roles["prod-terraform-apply"], "inline_policies", null) == null
+    )
+    error_message = "plan roles carry the state-bucket policy and deploy roles the deploy policy; apply roles none"
   }
 
   assert {
-    condition     = contains(jsondecode(local.roles["prod-terraform-plan"].inline_policy_json).Statement[0].Action, "s3:PutObject")
-    error_message = "plan roles write the lock file and the reviewed plan"
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.plan["prod"].statement :
+      s.actions == toset(["s3:PutObject", "s3:DeleteObject"]) && s.resources == toset([
+        "arn:aws:s3:::acme-shop-tfstate-prod/prod/*.tflock",
+        "arn:aws:s3:::acme-shop-tfstate-prod/env:/*/prod/*.tflock",
+        "arn:aws:s3:::acme-shop-tfstate-prod/slipway/plans/*/*/prod/pull-requests/*",
+        "arn:aws:s3:::acme-shop-tfstate-prod/slipway/plans/*/*/prod/default-branch/*",
+      ])
+      if s.sid == "WriteItsLocksAndPlans"
+    ])
+    error_message = "plan roles write their environment's lock objects and plans, never its state"
   }
 
   assert {
-    condition     = jsondecode(local.roles["prod-terraform-plan"].inline_policy_json).Statement[0].Resource == "arn:aws:s3:::acme-shop-tfstate-prod/*"
-    error_message = "plan roles write only to the state bucket"
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.plan["prod"].statement :
+      s.effect == "Deny" && contains(s.resources, "arn:aws:s3:::acme-shop-tfstate-prod/staging/*") &&
+      contains(s.resources, "arn:aws:s3:::acme-shop-tfstate-prod/slipway/plans/*/*/staging/default-branch/*") &&
+      !contains(s.resources, "arn:aws:s3:::acme-shop-tfstate-prod/prod/*")
+      if s.sid == "NoOtherEnvironment"
+    ])
+    error_message = "the prod plan role is denied staging's state and plans"
+  }
+
+  assert {
+    condition     = local.roles["prod-terraform-plan"].policy_arns == tolist(["arn:aws:iam::aws:policy/ReadOnlyAccess"])
+    error_message = "plan roles keep read access for the refresh"
   }
 }
 
-run "state_bucket_is_protected" {
+run "state_bucket_confines_each_environment" {
   command = plan
+
+  variables {
+    environments             = ["dev", "prod"]
+    state_administrator_arns = ["arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Admin_*"]
+  }
+
+  assert {
+    condition     = keys(local.state_environments) == ["dev", "prod"] && alltrue([for e in values(local.state_environments) : length(e.plan_role_arns) == 1 && length(e.apply_role_arns) == 1])
+    error_message = "each environment hands its own plan and apply role to the state bucket"
+  }
+
+  assert {
+    condition     = local.state_environments["dev"].personal_environments && !local.state_environments["prod"].personal_environments
+    error_message = "dev hosts the personal environments dev-<name> by default, prod does not"
+  }
+
+  assert {
+    condition     = local.segments["dev"] == ["dev", "dev-*"] && local.segments["prod"] == ["prod"]
+    error_message = "dev's roles reach dev-<name> objects too"
+  }
 
   assert {
     condition     = output.state_bucket == "acme-shop-tfstate-prod"
     error_message = "the state bucket is named from state_bucket_name"
   }
+}
+
+run "deploy_roles_get_exactly_what_the_actions_call" {
+  command = plan
 
   assert {
-    condition     = output.backend_config.use_lockfile == true && output.backend_config.encrypt == true
-    error_message = "the backend locks with S3 native lock files and encrypts state"
+    condition     = length(local.roles["prod-deploy"].policy_arns) == 0
+    error_message = "deploy roles carry no broad managed policy by default"
+  }
+
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.deploy["prod"].statement :
+      s.actions == toset(["ecs:DescribeServices", "ecs:ListServiceDeployments", "ecs:UpdateService"]) &&
+      s.resources == toset(["arn:aws:ecs:eu-west-1:111122223333:service/prod*/prod*"])
+      if s.sid == "DeployTheService"
+    ])
+    error_message = "the deploy role updates and watches only its environment's services"
+  }
+
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.deploy["prod"].statement :
+      s.actions == toset(["iam:PassRole"]) &&
+      s.resources == toset(["arn:aws:iam::111122223333:role/prod-*"]) &&
+      one(s.condition).variable == "iam:PassedToService" && one(s.condition).values == tolist(["ecs-tasks.amazonaws.com"])
+      if s.sid == "PassOnlyTheServiceRoles"
+    ])
+    error_message = "iam:PassRole is limited to the service's roles and to ECS tasks"
+  }
+
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.deploy["prod"].statement :
+      s.resources == toset(["arn:aws:ecs:eu-west-1:111122223333:task-definition/prod*:*"]) &&
+      one(s.condition).variable == "ecs:cluster" && one(s.condition).values == tolist(["arn:aws:ecs:eu-west-1:111122223333:cluster/prod*"])
+      if s.sid == "RunOneOffTasks"
+    ])
+    error_message = "one-off tasks run only the service's task definitions in the environment's cluster"
+  }
+
+  assert {
+    condition = toset(flatten([for s in data.aws_iam_policy_document.deploy["prod"].statement : tolist(s.actions)])) == toset([
+      "ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions", "ecs:RegisterTaskDefinition",
+      "ecs:TagResource", "ecs:DescribeServices", "ecs:ListServiceDeployments", "ecs:UpdateService",
+      "ecs:DescribeServiceDeployments", "ecs:RunTask", "ecs:DescribeTasks", "ecs:ListTasks", "iam:PassRole",
+      "ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
+      "ecr:CreateRepository", "ecr:DescribeImageScanFindings", "ecr:DescribeImages", "ecr:DescribeRepositories",
+      "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:PutLifecyclePolicy", "ecr:UploadLayerPart",
+      "cloudwatch:DescribeAlarmHistory", "cloudwatch:DescribeAlarms", "tag:GetResources",
+    ])
+    error_message = "the deploy policy lists exactly the API calls of ecs-deploy, ecr-build-push and cw-alarms-check"
+  }
+}
+
+run "deploy_permissions_follow_the_variables" {
+  command = plan
+
+  variables {
+    deploy_permissions = {
+      ecs_cluster_names    = ["shop-{environment}"]
+      ecs_service_names    = ["shop-{environment}-web", "shop-{environment}-worker"]
+      pass_role_names      = ["arn:aws:iam::111122223333:role/ecs/{environment}-*"]
+      ecr_repository_names = ["shop/*"]
+    }
+  }
+
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.deploy["staging"].statement :
+      s.resources == toset([
+        "arn:aws:ecs:eu-west-1:111122223333:service/shop-staging/shop-staging-web",
+        "arn:aws:ecs:eu-west-1:111122223333:service/shop-staging/shop-staging-worker",
+      ])
+      if s.sid == "DeployTheService"
+    ])
+    error_message = "service ARNs are built from the cluster and service names"
+  }
+
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.deploy["staging"].statement :
+      s.resources == toset(["arn:aws:iam::111122223333:role/ecs/staging-*"])
+      if s.sid == "PassOnlyTheServiceRoles"
+    ])
+    error_message = "full role ARNs are kept, with the environment filled in"
+  }
+
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.deploy["staging"].statement :
+      s.resources == toset(["arn:aws:ecr:eu-west-1:111122223333:repository/shop/*"])
+      if s.sid == "PushImages"
+    ])
+    error_message = "pushes are limited to the named repositories"
+  }
+}
+
+run "each_role_trusts_its_own_environment" {
+  command = plan
+
+  variables {
+    deploy_environment_suffix = "-deploy"
+    oidc_job_workflow_refs = {
+      apply  = ["slipway-platform/slipway/.github/workflows/infra-environment.yml@refs/tags/v0"]
+      deploy = ["slipway-platform/slipway/.github/workflows/app-deploy.yml@refs/tags/v0"]
+    }
   }
 
   assert {
     condition     = local.roles["prod-terraform-plan"].subjects == ["environment:prod-plan"] && local.roles["prod-terraform-apply"].subjects == ["environment:prod"]
     error_message = "plan roles trust the unprotected <env>-plan environment, apply roles only the protected one"
+  }
+
+  assert {
+    condition     = local.roles["prod-deploy"].subjects == ["environment:prod-deploy"]
+    error_message = "deploy_environment_suffix moves the deploy role to its own GitHub environment"
+  }
+
+  assert {
+    condition = (
+      local.roles["prod-terraform-apply"].job_workflow_refs == tolist(["slipway-platform/slipway/.github/workflows/infra-environment.yml@refs/tags/v0"]) &&
+      local.roles["prod-deploy"].job_workflow_refs == tolist(["slipway-platform/slipway/.github/workflows/app-deploy.yml@refs/tags/v0"]) &&
+      length(local.roles["prod-terraform-plan"].job_workflow_refs) == 0
+    )
+    error_message = "each kind of role is bound to its own reusable workflow"
+  }
+}
+
+run "deploy_role_trusts_the_environment_by_default" {
+  command = plan
+
+  assert {
+    condition     = local.roles["staging-deploy"].subjects == ["environment:staging"]
+    error_message = "without deploy_environment_suffix the deploy role keeps today's <env> environment"
   }
 }
 
@@ -128,4 +305,56 @@ run "rejects_no_environment" {
   }
 
   expect_failures = [var.environments]
+}
+
+run "rejects_empty_plan_environment_suffix" {
+  command = plan
+
+  variables {
+    plan_environment_suffix = ""
+  }
+
+  expect_failures = [var.plan_environment_suffix]
+}
+
+run "rejects_deploy_suffix_equal_to_plan_suffix" {
+  command = plan
+
+  variables {
+    deploy_environment_suffix = "-plan"
+  }
+
+  expect_failures = [var.deploy_environment_suffix]
+}
+
+run "rejects_unscoped_pass_role" {
+  command = plan
+
+  variables {
+    deploy_permissions = {
+      pass_role_names = ["*"]
+    }
+  }
+
+  expect_failures = [var.deploy_permissions]
+}
+
+run "rejects_invalid_region" {
+  command = plan
+
+  variables {
+    region = "Europe"
+  }
+
+  expect_failures = [var.region]
+}
+
+run "rejects_wildcard_repository" {
+  command = plan
+
+  variables {
+    repository = "acme/*"
+  }
+
+  expect_failures = [var.repository]
 }

@@ -386,3 +386,139 @@ run "rejects_invalid_thumbprint" {
 
   expect_failures = [var.thumbprint_list]
 }
+
+run "subjects_bound_to_reusable_workflows" {
+  command = plan
+
+  variables {
+    roles = {
+      apply = {
+        repository        = "acme/app"
+        subjects          = ["environment:prod", "repo:acme/app:environment:prod-infra"]
+        job_workflow_refs = ["slipway-platform/slipway/.github/workflows/infra-environment.yml@refs/tags/v0"]
+      }
+      deploy = {
+        repository = "acme/app"
+        subjects   = ["environment:prod"]
+        job_workflow_refs = [
+          "slipway-platform/slipway/.github/workflows/app-deploy.yml@refs/tags/v0",
+          "acme/app/.github/workflows/deploy.yml@*",
+        ]
+      }
+    }
+  }
+
+  assert {
+    condition = anytrue([
+      for c in data.aws_iam_policy_document.assume["apply"].statement[0].condition :
+      c.values == tolist([
+        "repo:acme/app:environment:prod:job_workflow_ref:slipway-platform/slipway/.github/workflows/infra-environment.yml@refs/tags/v0",
+        "repo:acme/app:environment:prod-infra:job_workflow_ref:slipway-platform/slipway/.github/workflows/infra-environment.yml@refs/tags/v0",
+      ])
+      if c.variable == "token.actions.githubusercontent.com:sub"
+    ])
+    error_message = "Each subject must carry the job_workflow_ref claim of the customised subject template."
+  }
+
+  assert {
+    condition = anytrue([
+      for c in data.aws_iam_policy_document.assume["deploy"].statement[0].condition :
+      c.test == "StringLike" && c.values == tolist([
+        "repo:acme/app:environment:prod:job_workflow_ref:slipway-platform/slipway/.github/workflows/app-deploy.yml@refs/tags/v0",
+        "repo:acme/app:environment:prod:job_workflow_ref:acme/app/.github/workflows/deploy.yml@*",
+      ])
+      if c.variable == "token.actions.githubusercontent.com:sub"
+    ])
+    error_message = "Every workflow must be allowed for every subject: apply and deploy roles of one environment stay apart."
+  }
+}
+
+run "rejects_job_workflow_ref_with_wildcard_repository" {
+  command = plan
+
+  variables {
+    roles = {
+      bad = { repository = "acme/app", subjects = ["environment:prod"], job_workflow_refs = ["acme/*/.github/workflows/deploy.yml@refs/heads/main"] }
+    }
+  }
+
+  expect_failures = [var.roles]
+}
+
+run "rejects_job_workflow_ref_without_ref" {
+  command = plan
+
+  variables {
+    roles = {
+      bad = { repository = "acme/app", subjects = ["environment:prod"], job_workflow_refs = ["acme/app/.github/workflows/deploy.yml"] }
+    }
+  }
+
+  expect_failures = [var.roles]
+}
+
+run "named_inline_policies" {
+  command = plan
+
+  variables {
+    roles = {
+      plan = {
+        repository         = "acme/app"
+        subjects           = ["environment:prod-plan"]
+        inline_policy_json = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:ListBucket\",\"Resource\":\"*\"}]}"
+        inline_policies = {
+          state-bucket = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::acme-tfstate/prod/*\"}]}"
+          kms          = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"kms:Decrypt\",\"Resource\":\"*\"}]}"
+        }
+      }
+    }
+  }
+
+  assert {
+    condition     = toset(keys(aws_iam_role_policy.named)) == toset(["plan/state-bucket", "plan/kms"])
+    error_message = "Named inline policies must be keyed by role and name."
+  }
+
+  assert {
+    condition = (
+      aws_iam_role_policy.named["plan/state-bucket"].name == "state-bucket" &&
+      aws_iam_role_policy.named["plan/state-bucket"].role == "gha-plan" &&
+      jsondecode(aws_iam_role_policy.named["plan/state-bucket"].policy).Statement[0].Resource == "arn:aws:s3:::acme-tfstate/prod/*"
+    )
+    error_message = "Each named policy must carry its name and document on its role."
+  }
+
+  assert {
+    condition     = keys(aws_iam_role_policy.this) == ["plan"] && aws_iam_role_policy.this["plan"].name == "inline"
+    error_message = "inline_policy_json stays the policy named inline."
+  }
+}
+
+run "rejects_inline_policies_named_inline_next_to_inline_policy_json" {
+  command = plan
+
+  variables {
+    roles = {
+      bad = {
+        repository         = "acme/app"
+        subjects           = ["environment:prod"]
+        inline_policy_json = "{\"Statement\":[]}"
+        inline_policies    = { inline = "{\"Statement\":[]}" }
+      }
+    }
+  }
+
+  expect_failures = [var.roles]
+}
+
+run "rejects_invalid_inline_policy_name" {
+  command = plan
+
+  variables {
+    roles = {
+      bad = { repository = "acme/app", subjects = ["environment:prod"], inline_policies = { "state bucket" = "{\"Statement\":[]}" } }
+    }
+  }
+
+  expect_failures = [var.roles]
+}
