@@ -610,6 +610,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("MOTO_PORT", str(args.port))
     # Imported after the environment is set: moto reads some settings at import time.
     import emulator_alarm_history  # beside this file: sys.path[0] when run as a script
+    import emulator_ecs
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,
@@ -620,6 +621,7 @@ def main(argv: list[str] | None = None) -> None:
     evaluate_bucket_policies_as_tls()
     add_application_autoscaling_tags()
     emulator_alarm_history.install()
+    emulator_ecs.install()
     place_tasks_without_container_memory()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))

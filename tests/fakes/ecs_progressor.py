@@ -25,7 +25,24 @@ except for:
   ``status`` PRIMARY, ``rolloutState`` IN_PROGRESS, ``createdAt`` now, ``taskDefinition``
   the new ARN, ``desiredCount`` the service's, ``pendingCount``/``runningCount`` 0 -- and
   the service's previous PRIMARY becomes ACTIVE. The response lists the new PRIMARY
-  deployment, as ECS's does, so the caller can identify its deployment by id.
+  deployment, as ECS's does, so the caller can identify its deployment by id, and names
+  its service deployment in ``currentServiceDeployment``.
+* The service-deployment API (moto has none): every recorded deployment is a service
+  deployment that follows the lifecycle of the service's ``deploymentConfiguration.strategy``
+  (tests/fakes/ecs_lifecycle.py, which cites the AWS pages for ROLLING, BLUE_GREEN, CANARY,
+  LINEAR, lifecycle hooks, pause hooks and rollbacks). ``ListServiceDeployments``,
+  ``DescribeServiceDeployments``, ``StopServiceDeployment`` and
+  ``ContinueServiceDeployment`` are answered by the double
+  (tests/fakes/ecs_service_deployments.py), never forwarded. For BLUE_GREEN, CANARY and
+  LINEAR the lifecycle also drives the rollout state (green tasks start in SCALE_UP, the
+  rollout COMPLETES only with the service deployment, a rollback makes the previous
+  deployment PRIMARY again and points moto's service back at its task definition).
+* Deployment alarms, as ECS watches them: while a service deployment with
+  ``alarms.enable`` and ``rollback`` is in progress, every ECS request (at most twice a
+  second) reads those alarms from moto's CloudWatch, with the caller's credentials; one in
+  ALARM rolls the deployment back (``alarms.status`` TRIGGERED, ``triggeredAlarmNames``).
+  So a test or the demo that sets an alarm to ALARM during a canary's bake sees ECS roll it
+  back, as it would.
 * ``DescribeServices`` / ``UpdateService`` responses for a service with a recorded
   deployment: ``deployments``, ``runningCount``, ``pendingCount``, ``taskDefinition`` (the
   PRIMARY deployment's) and ``events`` (newest first, ``{id, createdAt, message}``, ahead of
@@ -45,8 +62,12 @@ except for:
 
 Scenarios are set per service before the update, through the control API
 ``POST /_progressor/scenario`` with JSON ``{"cluster": "app", "service": "web", "outcome":
-"completed" | "circuit_breaker" | "stuck", "after_s": 5, "drain_s": 2}`` (in-process:
-``EcsProgressor.set_scenario``); ``GET /_progressor/state`` shows what is recorded and
+"completed" | "circuit_breaker" | "stuck", "after_s": 5, "drain_s": 2, "minute_s": 1,
+"fault": {"kind": "alarm" | "circuit_breaker" | "hook", "stage": "BAKE_TIME", "fraction":
+0.5}}`` (in-process: ``EcsProgressor.set_scenario``); ``minute_s`` compresses the
+configured minutes of bake times and pause hook timeouts, ``fault`` scripts a failure at a
+lifecycle stage (BLUE_GREEN, CANARY, LINEAR; the circuit_breaker outcome trips the breaker
+in SCALE_UP for them); ``GET /_progressor/state`` shows what is recorded and
 ``POST /_progressor/reset`` forgets everything. A scenario applies to every later update of
 that service; a service without one gets ``stuck``. Times are real seconds from the
 ``UpdateService`` call; the steps are applied when the next ECS request arrives. The
@@ -96,15 +117,16 @@ and a diagnosis finds no stopped tasks), ``ListTasks`` (moto's: a stopped one-of
 still desired RUNNING there), containers beyond moto's (moto lists only the task
 definition's first container), exit codes of containers stopped by ``StopTask``, tasks that
 fail to start (image pull errors), task placement failures, load balancers, service auto
-scaling, ``minimumHealthyPercent``/``maximumPercent`` pacing, deployment alarms, blue/green
-(CODE_DEPLOY) controllers, pagination, and ECS's wording of events not listed above. Other
+scaling, ``minimumHealthyPercent``/``maximumPercent`` pacing, the load balancer's listener
+rule weights (ECS changes them during a traffic shift; the double leaves them as they are),
+how long ECS takes to notice an alarm (here: the next ECS request), CODE_DEPLOY and
+EXTERNAL controllers, pagination, and ECS's wording of events not listed above. Other
 services (EC2, IAM, …) never pass through the double.
 """
 
 from __future__ import annotations
 
 import copy
-import functools
 import http.client
 import itertools
 import json
@@ -112,148 +134,66 @@ import random
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
-CONTENT_TYPE = "application/x-amz-json-1.1"
-CONTROL_PREFIX = "/_progressor/"
-OUTCOMES = ("completed", "circuit_breaker", "stuck")
-CIRCUIT_BREAKER_REASON = "ECS deployment circuit breaker: tasks failed to start."
-EXITED_STOP_CODE = "EssentialContainerExited"
-EXITED_REASON = "Essential container in task exited"
-USER_STOP_CODE = "UserInitiated"
-USER_STOP_REASON = "Task stopped by user"  # ECS's when StopTask gives no reason
-RUN_TASK_CRASH = (
-    "the emulator could not run the task (moto answered HTTP {status}); moto crashes when a "
-    "container definition has neither memory nor memoryReservation, or when an awsvpc "
-    "task's VPC has enableDnsHostnames off"
+from tests.fakes.ecs_lifecycle import SHIFTING, Change, Fault
+from tests.fakes.ecs_progressor_rollout import (
+    CIRCUIT_BREAKER_REASON,
+    OUTCOMES,
+    Scenario,
+    _Rollout,
+    _Tracked,
+    apply_lifecycle,
+    script_rolling,
 )
+from tests.fakes.ecs_progressor_tasks import (
+    CONTENT_TYPE,
+    EXITED_REASON,
+    EXITED_STOP_CODE,
+    USER_STOP_CODE,
+    USER_STOP_REASON,
+    OneOff,
+    TaskRecord,
+    TasksMixin,
+    _name,
+    exiting_container,
+    task_payload,
+)
+from tests.fakes.ecs_service_deployments import ApiError, ServiceDeployments, Tracked
+
+__all__ = [
+    "CIRCUIT_BREAKER_REASON",
+    "EXITED_REASON",
+    "EXITED_STOP_CODE",
+    "OUTCOMES",
+    "USER_STOP_CODE",
+    "USER_STOP_REASON",
+    "EcsProgressor",
+    "OneOff",
+    "TaskRecord",
+    "exiting_container",
+    "task_payload",
+]
+
+TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
+CONTROL_PREFIX = "/_progressor/"
+NEVER = 10.0**9  # a rollout that never ends ("stuck"), in seconds
+ALARM_READS_EVERY_S = 0.5
 _HOP_BY_HOP = frozenset(
     {"connection", "content-length", "transfer-encoding", "keep-alive", "host", "expect"}
 )
 _SET_BY_SERVER = frozenset({"server", "date"})  # http.server writes its own
+_SERVICE_DEPLOYMENT_OPERATIONS = (
+    "ListServiceDeployments",
+    "DescribeServiceDeployments",
+    "StopServiceDeployment",
+    "ContinueServiceDeployment",
+)
 
 
-@dataclass(frozen=True)
-class Scenario:
-    outcome: str = "stuck"
-    after_s: float = 5.0
-    drain_s: float | None = None  # circuit_breaker: how long the failed deployment lingers
-
-    def __post_init__(self) -> None:
-        if self.outcome not in OUTCOMES:
-            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, got {self.outcome!r}")
-        if self.after_s <= 0 or (self.drain_s is not None and self.drain_s < 0):
-            raise ValueError("after_s must be positive and drain_s not negative")
-
-    @property
-    def drain(self) -> float:
-        return self.after_s / 2 if self.drain_s is None else self.drain_s
-
-
-@dataclass(frozen=True)
-class OneOff:
-    """What a one-off task does: its container exits with ``exit_code`` after ``after_s``."""
-
-    exit_code: int = 0
-    after_s: float = 1.0
-
-    def __post_init__(self) -> None:
-        if isinstance(self.exit_code, bool) or not isinstance(self.exit_code, int):
-            raise ValueError(f"exit_code must be an integer, got {self.exit_code!r}")
-        if not 0 <= self.exit_code <= 255:
-            raise ValueError(f"exit_code must be between 0 and 255, got {self.exit_code}")
-        if self.after_s <= 0:
-            raise ValueError(f"after_s must be positive, got {self.after_s}")
-
-
-@dataclass
-class TaskRecord:
-    """One task started through the double: when, with which scenario, who exits."""
-
-    arn: str
-    created: float
-    one_off: OneOff
-    exiting: str | None  # the container that exits with the scenario's code
-    stopped: tuple[float, str] | None = None  # StopTask: when, reason
-
-    def stop_at(self) -> float:
-        natural = self.created + self.one_off.after_s
-        return natural if self.stopped is None else min(natural, self.stopped[0])
-
-    def user_stopped(self) -> bool:
-        return self.stopped is not None and self.stopped[0] < self.created + self.one_off.after_s
-
-
-def _ms(at: float) -> float:
-    return round(at, 3)
-
-
-def task_payload(task: dict[str, Any], record: TaskRecord, now: float) -> None:
-    """Rewrite one moto task payload in place with the state ``record`` has reached at
-    ``now`` (pure: the lifecycle in the module docstring)."""
-    t0, after = record.created, record.one_off.after_s
-    stop_at = record.stop_at()
-    marks = {"PENDING": t0 + after / 4, "RUNNING": t0 + after / 2, "STOPPED": stop_at}
-    reached = [s for s, at in marks.items() if at <= now and at <= stop_at]
-    status = reached[-1] if reached else "PROVISIONING"
-    for key in ("stopCode", "stoppedReason", "stoppingAt", "stoppedAt", "executionStoppedAt"):
-        task.pop(key, None)  # moto sends stoppedReason "" for a running task; ECS omits it
-    task["createdAt"] = _ms(t0)
-    task["lastStatus"] = status
-    task["desiredStatus"] = "STOPPED" if status == "STOPPED" else "RUNNING"
-    if "PENDING" in reached:
-        task["pullStartedAt"] = _ms(marks["PENDING"])
-    if "RUNNING" in reached:
-        task["pullStoppedAt"] = task["startedAt"] = _ms(marks["RUNNING"])
-        task["connectivity"], task["connectivityAt"] = "CONNECTED", _ms(marks["RUNNING"])
-    user = record.user_stopped()
-    if status == "STOPPED":
-        task["stopCode"] = USER_STOP_CODE if user else EXITED_STOP_CODE
-        task["stoppedReason"] = record.stopped[1] if user and record.stopped else EXITED_REASON
-        for key in ("executionStoppedAt", "stoppingAt", "stoppedAt"):
-            task[key] = _ms(stop_at)
-    container_status = "PENDING" if status == "PROVISIONING" else status
-    for container in task.get("containers") or []:
-        container["taskArn"] = task.get("taskArn")  # moto puts the task definition's ARN here
-        container["lastStatus"] = container_status
-        container.pop("exitCode", None)
-        if status == "STOPPED" and not user:
-            exits = container.get("name") == record.exiting
-            container["exitCode"] = record.one_off.exit_code if exits else 0
-
-
-def exiting_container(request: dict[str, Any], task: dict[str, Any]) -> str | None:
-    """The container whose exit ends a one-off task: the first one given a command."""
-    overrides = (request.get("overrides") or {}).get("containerOverrides") or []
-    named = next((o.get("name") for o in overrides if o.get("command") and o.get("name")), None)
-    if named is not None:
-        return str(named)
-    first: dict[str, Any] = next(iter(task.get("containers") or []), {})
-    return str(first["name"]) if first.get("name") else None
-
-
-def _name(value: str) -> str:
-    """``arn:…:cluster/app`` → ``app``; ``arn:…:service/app/web`` → ``web``; names as is."""
-    return value.rsplit("/", 1)[-1]
-
-
-@dataclass
-class _Tracked:
-    """One service's deployments and events as the double reports them."""
-
-    cluster: str
-    service: str
-    deployments: list[dict[str, Any]]
-    events: list[dict[str, Any]] = field(default_factory=list)  # newest first
-    steps: list[tuple[float, Callable[[], None]]] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)  # to talk to moto as the caller
-
-
-class EcsProgressor:
+class EcsProgressor(TasksMixin):
     """The double; ``with EcsProgressor(moto_url) as progressor: progressor.url``."""
 
     def __init__(
@@ -279,6 +219,7 @@ class EcsProgressor:
         self._tasks: dict[str, TaskRecord] = {}  # by task ARN
         self._ids = itertools.count(1)
         self._random = random.Random()
+        self._deployments = ServiceDeployments("us-east-1", "123456789012", _seconds)
         self.requests: list[str] = []  # operations seen, in order
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
         self._server.daemon_threads = True
@@ -320,32 +261,25 @@ class EcsProgressor:
         *,
         after_s: float = 5.0,
         drain_s: float | None = None,
+        minute_s: float = 60.0,
+        fault: Fault | Mapping[str, Any] | None = None,
     ) -> None:
         """What the service's next deployments do (see the module docstring)."""
-        scenario = Scenario(outcome, float(after_s), None if drain_s is None else float(drain_s))
+        if isinstance(fault, Mapping):
+            fault = Fault(
+                str(fault["kind"]),
+                None if fault.get("stage") is None else str(fault["stage"]),
+                float(fault.get("fraction", 0.5)),
+            )
+        scenario = Scenario(
+            outcome,
+            float(after_s),
+            None if drain_s is None else float(drain_s),
+            float(minute_s),
+            fault,
+        )
         with self._lock:
             self._scenarios[(_name(cluster), _name(service))] = scenario
-
-    def set_one_off(
-        self,
-        cluster: str | None = None,
-        family: str | None = None,
-        *,
-        exit_code: int = 0,
-        after_s: float = 1.0,
-    ) -> None:
-        """What later one-off tasks of ``cluster``/``family`` do (None: any); see the module
-        docstring."""
-        one_off = OneOff(exit_code, float(after_s))
-        key = (None if cluster is None else _name(cluster), family)
-        with self._lock:
-            self._one_offs[key] = one_off
-
-    def _one_off_for(self, cluster: str, family: str) -> OneOff:
-        for key in ((cluster, family), (cluster, None), (None, family), (None, None)):
-            if key in self._one_offs:
-                return self._one_offs[key]
-        return OneOff()
 
     def reset(self) -> None:
         with self._lock:
@@ -354,17 +288,23 @@ class EcsProgressor:
             self._configs.clear()
             self._one_offs.clear()
             self._tasks.clear()
+            self._deployments.tracked.clear()
             self.requests.clear()
 
     def state(self) -> dict[str, Any]:
-        """Recorded deployments and events per ``cluster/service`` (after due steps)."""
+        """Recorded deployments, events and service deployments per ``cluster/service``
+        (after due steps)."""
         with self._lock:
-            for tracked in self._services.values():
-                self._apply_due(tracked)
+            self._advance()
             return {
                 f"{c}/{s}": {
                     "deployments": copy.deepcopy(t.deployments),
                     "events": copy.deepcopy(t.events),
+                    "service_deployments": [
+                        d.payload(_seconds, 0)
+                        for d in self._deployments.tracked
+                        if (d.cluster, d.service) == (c, s)
+                    ],
                 }
                 for (c, s), t in self._services.items()
             }
@@ -394,29 +334,63 @@ class EcsProgressor:
         for _, action in due:
             action()
 
-    def _script(self, tracked: _Tracked, scenario: Scenario, new_id: str, t0: float) -> None:
-        rollout = _Rollout(self, tracked, new_id)
-        steps: list[tuple[float, Callable[[float], None]]] = []
-        if scenario.outcome in ("completed", "stuck"):
-            steps.append((scenario.after_s / 4, rollout.start_tasks))
-        if scenario.outcome == "completed":
-            steps += [
-                (scenario.after_s / 2, rollout.all_running),
-                (scenario.after_s * 3 / 4, rollout.drain_old),
-                (scenario.after_s, rollout.complete),
-            ]
-        elif scenario.outcome == "circuit_breaker":
-            failures = 3
-            gap = scenario.after_s / (failures + 1)
-            for i in range(failures):
-                steps += [(gap * (i + 0.5), rollout.start_one), (gap * (i + 1), rollout.fail_one)]
-            steps += [
-                (scenario.after_s, rollout.circuit_breaker),
-                (scenario.after_s + scenario.drain, rollout.rollback_done),
-            ]
-        for offset, action in steps:
-            when = t0 + offset
-            tracked.steps.append((when, functools.partial(action, when)))
+    def _advance(self) -> None:
+        """Everything due by now: the scripted rollout steps, the service deployments'
+        lifecycles (with the rollout state they drive) and the deployment alarms."""
+        now = self._clock()
+        for tracked in self._services.values():
+            self._apply_due(tracked)
+        for deployment, change in self._deployments.advance(now):
+            self._show(deployment, change, requested=False)
+        for deployment in self._deployments.tracked:
+            self._watch_alarms(deployment, now)
+
+    def _show(self, deployment: Tracked, change: Change, *, requested: bool) -> None:
+        tracked = self._services.get((deployment.cluster, deployment.service))
+        if tracked is None or tracked.rollout is None:
+            return
+        latest = self._deployments.latest(deployment.cluster, deployment.service)
+        if latest is not deployment:
+            return  # an older deployment: its rollout state was replaced
+        if requested and change.kind == "rollback":
+            tracked.follows_lifecycle = True
+        if tracked.follows_lifecycle:
+            if change.kind == "rollback":
+                tracked.steps.clear()  # the scripted rollout ends with the rollback
+            apply_lifecycle(tracked.rollout, change)
+
+    def _watch_alarms(self, deployment: Tracked, now: float) -> None:
+        """ECS watches a deployment's alarms and rolls back on one in ALARM."""
+        lifecycle = deployment.lifecycle
+        if not (lifecycle.ongoing and lifecycle.alarms_roll_back):
+            return
+        tracked = self._services.get((deployment.cluster, deployment.service))
+        if tracked is None or now - tracked.alarms_read_at < ALARM_READS_EVERY_S:
+            return
+        tracked.alarms_read_at = now
+        firing = self._alarms_in_alarm(tracked, lifecycle.alarm_names)
+        if firing:
+            for change in lifecycle.alarm_fired(firing, now):
+                self._show(deployment, change, requested=False)
+
+    def _alarms_in_alarm(self, tracked: _Tracked, names: tuple[str, ...]) -> tuple[str, ...]:
+        """moto's CloudWatch DescribeAlarms (awsJson 1.0), as the caller of ECS: the same
+        credentials, signed for CloudWatch (moto routes by the credential scope)."""
+        headers = {
+            k: v.replace("/ecs/aws4_request", "/monitoring/aws4_request")
+            for k, v in tracked.headers.items()
+        }
+        headers["X-Amz-Target"] = "GraniteServiceVersion20100801.DescribeAlarms"
+        headers["Content-Type"] = "application/x-amz-json-1.0"
+        body = json.dumps({"AlarmNames": list(names)}).encode()
+        try:
+            status, _, data = self._forward("POST", "/", headers, body)
+        except OSError:
+            return ()
+        if status != 200:
+            return ()
+        alarms = json.loads(data).get("MetricAlarms") or []
+        return tuple(sorted(a["AlarmName"] for a in alarms if a.get("StateValue") == "ALARM"))
 
     # -- moto ------------------------------------------------------------------------------
 
@@ -455,7 +429,6 @@ class EcsProgressor:
 
     def _service_payload(self, tracked: _Tracked, service: dict[str, Any]) -> None:
         """Rewrite one moto service payload in place with the recorded state."""
-        self._apply_due(tracked)
         deployments = copy.deepcopy(tracked.deployments)
         primary = next((d for d in deployments if d["status"] == "PRIMARY"), None)
         service["deployments"] = deployments
@@ -464,6 +437,9 @@ class EcsProgressor:
         if primary is not None:
             service["taskDefinition"] = primary["taskDefinition"]
         service["events"] = copy.deepcopy(tracked.events) + list(service.get("events") or [])
+        latest = self._deployments.latest(tracked.cluster, tracked.service)
+        if latest is not None:
+            service["currentServiceDeployment"] = latest.arn
 
     def _with_config(self, service: dict[str, Any]) -> None:
         key = (_name(str(service.get("clusterArn", ""))), str(service.get("serviceName", "")))
@@ -486,9 +462,8 @@ class EcsProgressor:
         name = _name(str(request.get("service") or ""))
         key = (cluster, name)
         with self._lock:
+            self._advance()
             tracked = self._services.get(key)
-            if tracked is not None:
-                self._apply_due(tracked)
             before = self._describe_one(headers, cluster, name) if tracked is None else None
             status, out_headers, data = self._forward(method, path, headers, body)
             if status != 200:
@@ -496,7 +471,11 @@ class EcsProgressor:
             response = json.loads(data)
             service = response.get("service") or {}
             if isinstance(request.get("deploymentConfiguration"), dict):
-                self._configs[key] = copy.deepcopy(request["deploymentConfiguration"])
+                self._configs[key] = {
+                    **self._configs.get(key, {}),
+                    **copy.deepcopy(request["deploymentConfiguration"]),
+                }
+            self._with_config(service)
             previous_td = (
                 next(
                     (d["taskDefinition"] for d in tracked.deployments if d["status"] == "PRIMARY"),
@@ -509,10 +488,34 @@ class EcsProgressor:
             known = tracked is not None or before is not None
             if known and new_td and (new_td != previous_td or request.get("forceNewDeployment")):
                 tracked = self._record_deployment(key, tracked, before, service, headers)
+                self._start_service_deployment(tracked, service, str(previous_td), str(new_td))
             if tracked is not None:
                 self._service_payload(tracked, service)
-            self._with_config(service)
             return status, out_headers, json.dumps(response).encode()
+
+    def _start_service_deployment(
+        self, tracked: _Tracked, service: Mapping[str, Any], source: str, target: str
+    ) -> None:
+        """The service deployment of a recorded deployment: its strategy's lifecycle."""
+        scenario = self._scenarios.get((tracked.cluster, tracked.service), Scenario())
+        configuration = dict(service.get("deploymentConfiguration") or {})
+        shifting = str(configuration.get("strategy") or "ROLLING") in SHIFTING
+        after = NEVER if scenario.outcome == "stuck" else scenario.after_s
+        self._deployments.start(
+            tracked.cluster,
+            tracked.service,
+            configuration=configuration,
+            desired=int(service.get("desiredCount") or 0),
+            now=self._clock(),
+            source_task_definition=source,
+            target_task_definition=target,
+            after_s=after,
+            minute_s=scenario.minute_s,
+            fault=scenario.lifecycle_fault(shifting),
+        )
+        tracked.follows_lifecycle = shifting
+        if shifting:
+            tracked.steps.clear()  # the lifecycle, not the rolling script, moves the rollout
 
     def _record_deployment(
         self,
@@ -574,16 +577,16 @@ class EcsProgressor:
             "rolloutStateReason": f"ECS deployment {new_id} in progress.",
         }
         tracked.deployments.insert(0, {k: v for k, v in new.items() if v is not None})
+        tracked.rollout = _Rollout(self, tracked, new_id)
         scenario = self._scenarios.get(key, Scenario())
-        self._script(tracked, scenario, new_id, now)
+        script_rolling(self, tracked, scenario, new_id, now)
         return tracked
 
     def _describe_services(
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         with self._lock:
-            for tracked in self._services.values():
-                self._apply_due(tracked)  # may update moto (a rollback) before it is asked
+            self._advance()  # may update moto (a rollback) before it is asked
             status, out_headers, data = self._forward(method, path, headers, body)
             if status != 200:
                 return status, out_headers, data
@@ -596,53 +599,58 @@ class EcsProgressor:
                 self._with_config(service)
             return status, out_headers, json.dumps(response).encode()
 
-    def _record_of(self, task: str) -> TaskRecord | None:
-        """The record of a task named by ARN or by id."""
-        return self._tasks.get(task) or next(
-            (r for arn, r in self._tasks.items() if arn.rsplit("/", 1)[-1] == task), None
-        )
-
-    def _task_call(
-        self,
-        operation: str,
-        request: dict[str, Any],
-        path: str,
-        headers: dict[str, str],
-        body: bytes,
+    def _service_deployment_call(
+        self, operation: str, request: dict[str, Any]
     ) -> tuple[int, list[tuple[str, str]], bytes]:
-        """RunTask, DescribeTasks, StopTask: moto's answer with recorded tasks rewritten."""
+        """The service-deployment API, answered by the double (moto has none)."""
         with self._lock:
-            status, out_headers, data = self._forward("POST", path, headers, body)
-            if operation == "RunTask" and status >= 500:
-                message = RUN_TASK_CRASH.format(status=status)
-                error = {"__type": "ClientException", "message": message}
-                return 400, [("Content-Type", CONTENT_TYPE)], json.dumps(error).encode()
-            if status != 200:
-                return status, out_headers, data
-            response = json.loads(data)
+            self._advance()
             now = self._clock()
-            if operation == "RunTask":
-                cluster = _name(str(request.get("cluster") or "default"))
-                for task in response.get("tasks") or []:
-                    family = _name(str(task.get("taskDefinitionArn", ""))).split(":")[0]
-                    self._tasks[str(task["taskArn"])] = TaskRecord(
-                        str(task["taskArn"]),
-                        now,
-                        self._one_off_for(cluster, family),
-                        exiting_container(request, task),
+            deployments = self._deployments
+            try:
+                if operation == "ListServiceDeployments":
+                    after = (request.get("createdAt") or {}).get("after")
+                    answer: dict[str, Any] = deployments.list(
+                        _name(str(request.get("cluster") or "default")),
+                        _name(str(request.get("service") or "")),
+                        status=request.get("status"),
+                        after=after,
                     )
-            if operation == "StopTask":
-                record = self._record_of(str(request.get("task") or ""))
-                if record is not None and record.stopped is None and now < record.stop_at():
-                    record.stopped = (now, str(request.get("reason") or USER_STOP_REASON))
-            tasks = list(response.get("tasks") or [])
-            if isinstance(response.get("task"), dict):
-                tasks.append(response["task"])
-            for task in tasks:
-                found = self._tasks.get(str(task.get("taskArn")))
-                if found is not None:
-                    task_payload(task, found, now)
-            return status, out_headers, json.dumps(response).encode()
+                elif operation == "DescribeServiceDeployments":
+                    answer = deployments.describe(
+                        list(request.get("serviceDeploymentArns") or []), self._source_running
+                    )
+                else:
+                    arn = str(request.get("serviceDeploymentArn") or "")
+                    if operation == "StopServiceDeployment":
+                        changes = deployments.stop(
+                            arn, str(request.get("stopType") or "ROLLBACK"), now
+                        )
+                    else:
+                        changes = deployments.resume(
+                            arn,
+                            str(request.get("hookId") or ""),
+                            str(request.get("action") or "CONTINUE"),
+                            now,
+                        )
+                    found = deployments.find(arn)
+                    for change in changes:
+                        self._show(found, change, requested=True)
+                    answer = {"serviceDeploymentArn": arn}
+            except ApiError as error:
+                payload = {"__type": error.code, "message": error.message}
+                return 400, [("Content-Type", CONTENT_TYPE)], json.dumps(payload).encode()
+            return 200, [("Content-Type", CONTENT_TYPE)], json.dumps(answer).encode()
+
+    def _source_running(self, deployment: Tracked) -> int:
+        tracked = self._services.get((deployment.cluster, deployment.service))
+        if tracked is None:
+            return 0
+        target = deployment.lifecycle
+        others = [d for d in tracked.deployments if d.get("status") != "PRIMARY"] or [
+            d for d in tracked.deployments
+        ]
+        return 0 if target.status == "SUCCESSFUL" else int(others[-1].get("runningCount", 0))
 
     def handle(
         self, method: str, path: str, headers: dict[str, str], body: bytes
@@ -653,36 +661,36 @@ class EcsProgressor:
         if operation:
             with self._lock:
                 self.requests.append(operation)
-        if method == "POST" and operation in ("RunTask", "DescribeTasks", "StopTask"):
-            try:
-                task_request = json.loads(body or b"{}")
-            except ValueError:
-                task_request = None
-            if isinstance(task_request, dict):
-                return self._task_call(operation, task_request, path, headers, body)
-        if method == "POST" and operation in ("UpdateService", "CreateService", "DescribeServices"):
-            try:
-                request = json.loads(body or b"{}")
-            except ValueError:
-                request = None
-            if isinstance(request, dict):
-                if operation == "UpdateService":
-                    return self._update_service(headers, request, method, path, body)
-                if operation == "DescribeServices":
-                    return self._describe_services(method, path, headers, body)
-                status, out_headers, data = self._forward(method, path, headers, body)
-                config = request.get("deploymentConfiguration")
-                if status == 200 and isinstance(config, dict):
-                    key = (
-                        _name(str(request.get("cluster") or "default")),
-                        _name(str(request.get("serviceName") or "")),
-                    )
-                    with self._lock:
-                        self._configs[key] = copy.deepcopy(config)
-                    response = json.loads(data)
-                    self._with_config(response.get("service") or {})
-                    data = json.dumps(response).encode()
-                return status, out_headers, data
+        try:
+            request = json.loads(body or b"{}") if method == "POST" and operation else None
+        except ValueError:
+            request = None
+        if not isinstance(request, dict):
+            return self._forward(method, path, headers, body)
+        if operation in ("RunTask", "DescribeTasks", "StopTask"):
+            return self._task_call(operation, request, path, headers, body)
+        if operation in _SERVICE_DEPLOYMENT_OPERATIONS:
+            return self._service_deployment_call(operation, request)
+        if operation == "UpdateService":
+            return self._update_service(headers, request, method, path, body)
+        if operation == "DescribeServices":
+            return self._describe_services(method, path, headers, body)
+        if operation == "CreateService":
+            status, out_headers, data = self._forward(method, path, headers, body)
+            config = request.get("deploymentConfiguration")
+            if status == 200 and isinstance(config, dict):
+                key = (
+                    _name(str(request.get("cluster") or "default")),
+                    _name(str(request.get("serviceName") or "")),
+                )
+                with self._lock:
+                    self._configs[key] = copy.deepcopy(config)
+                response = json.loads(data)
+                self._with_config(response.get("service") or {})
+                data = json.dumps(response).encode()
+            return status, out_headers, data
+        with self._lock:
+            self._advance()
         return self._forward(method, path, headers, body)
 
     def control(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
@@ -697,6 +705,8 @@ class EcsProgressor:
                     str(spec["outcome"]),
                     after_s=float(spec.get("after_s", 5.0)),
                     drain_s=None if spec.get("drain_s") is None else float(spec["drain_s"]),
+                    minute_s=float(spec.get("minute_s", 60.0)),
+                    fault=spec.get("fault"),
                 )
             except (ValueError, KeyError, TypeError) as error:
                 return 400, {"error": f"bad scenario: {error}"}
@@ -760,135 +770,6 @@ class EcsProgressor:
         return Handler
 
 
-class _Rollout:
-    """The steps of one recorded deployment's scenario; each gets the time it happens at."""
-
-    def __init__(self, progressor: EcsProgressor, tracked: _Tracked, new_id: str) -> None:
-        self.progressor = progressor
-        self.tracked = tracked
-        self.name = tracked.service
-        self.new_id = new_id
-        self.rollback_id = progressor._deployment_id()
-        self.started: list[str] = []  # task ids of the new deployment not yet stopped
-
-    def _find(self, dep_id: str) -> dict[str, Any] | None:
-        return next((d for d in self.tracked.deployments if d["id"] == dep_id), None)
-
-    def _event(self, when: float, message: str) -> None:
-        self.progressor._event(self.tracked, when, f"(service {self.name}) {message}")
-
-    @staticmethod
-    def _touch(deployment: dict[str, Any], when: float) -> None:
-        deployment["updatedAt"] = round(when, 3)
-
-    def _start(self, when: float, n: int) -> None:
-        ours = self._find(self.new_id)
-        if ours is None or n <= 0:
-            return
-        ours["pendingCount"] = n
-        self._touch(ours, when)
-        ids = [self.progressor._task_id() for _ in range(n)]
-        self.started += ids
-        tasks = " ".join(f"(task {task_id})" for task_id in ids)
-        self._event(when, f"has started {n} tasks: {tasks}.")
-
-    def start_tasks(self, when: float) -> None:
-        ours = self._find(self.new_id)
-        self._start(when, int(ours["desiredCount"]) if ours else 0)
-
-    def start_one(self, when: float) -> None:
-        self._start(when, 1)
-
-    def all_running(self, when: float) -> None:
-        ours = self._find(self.new_id)
-        if ours is not None:
-            ours.update(runningCount=ours["desiredCount"], pendingCount=0)
-            self._touch(ours, when)
-
-    def drain_old(self, when: float) -> None:
-        stopped = 0
-        for deployment in self.tracked.deployments:
-            if deployment["id"] != self.new_id and deployment["runningCount"]:
-                stopped += int(deployment["runningCount"])
-                deployment.update(runningCount=0, desiredCount=0)
-                self._touch(deployment, when)
-        if stopped:
-            self._event(when, f"has stopped {stopped} running tasks.")
-
-    def complete(self, when: float) -> None:
-        ours = self._find(self.new_id)
-        if ours is None:
-            return
-        self.tracked.deployments = [ours]
-        ours.update(
-            status="PRIMARY",
-            rolloutState="COMPLETED",
-            rolloutStateReason=f"ECS deployment {self.new_id} completed.",
-            runningCount=ours["desiredCount"],
-            pendingCount=0,
-        )
-        self._touch(ours, when)
-        self._event(when, f"(deployment {self.new_id}) deployment completed.")
-        self._event(when, "has reached a steady state.")
-
-    def fail_one(self, when: float) -> None:
-        ours = self._find(self.new_id)
-        if ours is None:
-            return
-        ours.update(failedTasks=ours["failedTasks"] + 1, pendingCount=0, runningCount=0)
-        self._touch(ours, when)
-        task_id = self.started.pop(0) if self.started else self.progressor._task_id()
-        self._event(when, f"has stopped 1 running tasks: (task {task_id}).")
-
-    def circuit_breaker(self, when: float) -> None:
-        ours = self._find(self.new_id)
-        previous = [d for d in self.tracked.deployments if d["id"] != self.new_id]
-        if ours is None or not previous:
-            return
-        ours.update(
-            status="ACTIVE",
-            rolloutState="FAILED",
-            rolloutStateReason=CIRCUIT_BREAKER_REASON,
-            pendingCount=0,
-            runningCount=0,
-        )
-        self._touch(ours, when)
-        rollback = copy.deepcopy(previous[0])
-        rollback.update(
-            id=self.rollback_id,
-            status="PRIMARY",
-            desiredCount=ours["desiredCount"],
-            pendingCount=0,
-            failedTasks=0,
-            createdAt=round(when, 3),
-            updatedAt=round(when, 3),
-            rolloutState="IN_PROGRESS",
-            rolloutStateReason=f"ECS deployment {self.rollback_id} in progress.",
-        )
-        self.tracked.deployments = [rollback, ours]
-        self._event(when, f"(deployment {self.new_id}) deployment failed: tasks failed to start.")
-        self._event(when, f"rolling back to deployment {self.rollback_id}.")
-        # ECS points the service back at the previous task definition: so does moto.
-        self.progressor._call_upstream(
-            self.tracked,
-            "UpdateService",
-            {
-                "cluster": self.tracked.cluster,
-                "service": self.tracked.service,
-                "taskDefinition": rollback["taskDefinition"],
-            },
-        )
-
-    def rollback_done(self, when: float) -> None:
-        rollback = self._find(self.rollback_id)
-        if rollback is None:
-            return
-        self.tracked.deployments = [rollback]
-        rollback.update(
-            rolloutState="COMPLETED",
-            rolloutStateReason=f"ECS deployment {self.rollback_id} completed.",
-            runningCount=rollback["desiredCount"],
-            pendingCount=0,
-        )
-        self._touch(rollback, when)
-        self._event(when, "has reached a steady state.")
+def _seconds(at: float) -> float:
+    """Times in ECS's JSON protocol: epoch seconds, to the millisecond."""
+    return round(at, 3)

@@ -53,16 +53,27 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
+from tests.fakes.ecs_lifecycle import Fault
+from tests.fakes.ecs_scenarios_deployments import ServiceDeploymentsMixin
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+# What describe_services reports for the scenarios of a rolling service.
+ROLLING_CONFIGURATION: Mapping[str, Any] = {
+    "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+    "maximumPercent": 200,
+    "minimumHealthyPercent": 100,
+    "strategy": "ROLLING",
+}
 
 
 def taskdef_arn(family: str, revision: int) -> str:
@@ -109,12 +120,18 @@ class Scenario:
     kind: str
     terminal_at: float | None = None  # when ECS records COMPLETED / FAILED / the takeover
     running_at: float | None = None  # when all new tasks are running
+    after_s: float | None = None  # kind "lifecycle": the mechanical stages' time
     drain_s: float = 15.0  # how long the failed/old deployment lingers afterwards
     failures: int = 3
     desired: int = 2
     throttle_at: tuple[float, ...] = ()
     one_off_script: OneOffScript | None = None
     exit_code: int = 1  # of the failing service tasks
+    # kind "lifecycle": the service's deploymentConfiguration (strategy, bake times, hooks,
+    # alarms), the seconds a configured minute lasts, and the fault to script.
+    configuration: Mapping[str, Any] | None = None
+    minute_s: float = 60.0
+    fault: Fault | None = None
 
     @classmethod
     def completes(
@@ -133,6 +150,28 @@ class Scenario:
     @classmethod
     def replaced(cls, at_s: float = 25.0, *, drain_s: float = 15.0) -> Scenario:
         return cls("replaced", terminal_at=at_s, drain_s=drain_s)
+
+    @classmethod
+    def deploys(
+        cls,
+        configuration: Mapping[str, Any],
+        after_s: float = 40.0,
+        *,
+        minute_s: float = 60.0,
+        fault: Fault | None = None,
+        desired: int = 2,
+    ) -> Scenario:
+        """A deployment that follows its strategy's lifecycle (tests/fakes/ecs_lifecycle.py):
+        ``after_s`` for the mechanical stages, configured minutes of ``minute_s`` each."""
+        return cls(
+            "lifecycle",
+            after_s=after_s,
+            desired=desired,
+            configuration=dict(configuration),
+            minute_s=minute_s,
+            fault=fault,
+            terminal_at=after_s,
+        )
 
     @classmethod
     def never_finishes(cls) -> Scenario:
@@ -163,7 +202,7 @@ class _Ids:
         return f"{n:08x}-4c1e-4b7a-9d2f-{n:012x}"
 
 
-class ScriptedEcs:
+class ScriptedEcs(ServiceDeploymentsMixin):
     """Quacks like ``boto3.client("ecs")`` for the calls the deployment code makes."""
 
     def __init__(
@@ -175,8 +214,13 @@ class ScriptedEcs:
         service: str = "web",
         family: str = "web",
         previous_revision: int = 41,
+        service_deployment_api: bool = True,
     ) -> None:
         self.scenario = scenario
+        self.configuration: Mapping[str, Any] = scenario.configuration or ROLLING_CONFIGURATION
+        # False: an endpoint without ListServiceDeployments & co (the calls raise
+        # ``UnknownOperationException``), as an older ECS-compatible API would.
+        self.service_deployment_api = service_deployment_api
         self.clock = clock or VirtualClock()
         self.start = self.clock.t
         self.cluster = cluster
@@ -223,6 +267,7 @@ class ScriptedEcs:
             new["pendingCount"] = desired
             self._deployments = [new, old]
         self._script()
+        self._start_service_deployment()
 
     # -- the script ------------------------------------------------------------------------
 
@@ -258,6 +303,7 @@ class ScriptedEcs:
         self._steps = [step for step in self._steps if step[0] > now]
         for _, action in due:
             action()
+        self._advance_service_deployments()
         for arn, stop_at in list(self._one_offs):
             self._progress_one_off(arn, stop_at)
 
@@ -500,11 +546,8 @@ class ScriptedEcs:
             "platformVersion": "LATEST",
             "platformFamily": "Linux",
             "taskDefinition": primary["taskDefinition"],
-            "deploymentConfiguration": {
-                "deploymentCircuitBreaker": {"enable": True, "rollback": True},
-                "maximumPercent": 200,
-                "minimumHealthyPercent": 100,
-            },
+            "deploymentConfiguration": copy.deepcopy(dict(self.configuration)),
+            **self._current_service_deployment(),
             "deployments": copy.deepcopy(self._deployments),
             "events": copy.deepcopy(self._events),
             "createdAt": T0 - timedelta(days=30),

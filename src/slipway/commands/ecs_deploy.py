@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,6 +13,7 @@ from slipway.commands.common import read_aws_settings
 from slipway.commands.ecs_deploy_spec import SPEC
 from slipway.ecs.deploy import Clock, DeployOutcome, DeployRequest
 from slipway.ecs.images import parse_image_map
+from slipway.ecs.service_deployment_calls import ContinueAction
 from slipway.ecs.taskdef import (
     container_changes,
     load_task_definition_file,
@@ -59,6 +61,52 @@ def _refuse_changes_to_a_revision(inputs: Inputs) -> None:
             )
 
 
+def parse_wait_for_input(text: str) -> str:
+    from slipway.ecs.service_deployment import PAUSABLE, STAGES, parse_wait_for
+
+    try:
+        return parse_wait_for(text)
+    except ValueError:
+        raise InputError(
+            "wait-for",
+            "completed, steady-state, paused or a lifecycle stage ("
+            + ", ".join(STAGES)
+            + "; pause hooks can wait at "
+            + ", ".join(PAUSABLE)
+            + ")",
+            text,
+        ) from None
+
+
+_SERVICE_DEPLOYMENT_ARN = re.compile(
+    r"arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service-deployment/[^/\s]+/[^/\s]+/[^/\s]+"
+)
+
+
+def _parse_continue(inputs: Inputs, deploys_something: bool) -> tuple[str, ContinueAction] | None:
+    """continue-deployment (a paused service deployment's ARN) and continue-action; a
+    continue deploys nothing, so every input that would is refused with it."""
+    arn = inputs.string("continue-deployment")
+    action = inputs.string("continue-action", choices=("continue", "rollback"))
+    if not arn:
+        return None
+    if not _SERVICE_DEPLOYMENT_ARN.fullmatch(arn):
+        raise InputError(
+            "continue-deployment",
+            "a service deployment ARN (arn:aws:ecs:<region>:<account>:service-deployment/"
+            "<cluster>/<service>/<id>, the service-deployment-arn output of a paused deploy)",
+            arn,
+        )
+    for name in ("images", "environment", "secrets", "task-definition"):
+        if value := inputs.string(name):
+            raise InputError(
+                name, "nothing with continue-deployment (a continue deploys nothing new)", value
+            )
+    if deploys_something or inputs.boolean("force-new-deployment", default=False):
+        raise InputError("force-new-deployment", "false with continue-deployment", "true")
+    return arn, "ROLLBACK" if action == "rollback" else "CONTINUE"
+
+
 def parse(inputs: Inputs, env: Mapping[str, str]) -> tuple[DeployRequest, Any]:
     """(request, AWS settings): every input validated before any AWS call."""
     cluster = inputs.string("cluster", required=True) or ""
@@ -76,14 +124,15 @@ def parse(inputs: Inputs, env: Mapping[str, str]) -> tuple[DeployRequest, Any]:
     if revision is not None:
         _refuse_changes_to_a_revision(inputs)
     force = inputs.boolean("force-new-deployment", default=False)
-    if not (images or environment or secrets or force or base is not None or revision):
+    resume = _parse_continue(inputs, bool(revision) or base is not None)
+    if not (images or environment or secrets or force or base is not None or revision or resume):
         raise InputError(
             "images",
             "images, environment, secrets, task-definition or "
             "force-new-deployment: something to deploy",
             "",
         )
-    wait_for = inputs.string("wait-for", choices=("completed", "steady-state"))
+    wait_for = parse_wait_for_input(inputs.string("wait-for") or "completed")
     rollback = inputs.string("rollback", choices=("native", "client", "none"))
     timeout = inputs.duration("timeout", minimum=1)
     migration_timeout = inputs.duration("migration-timeout", minimum=1)
@@ -99,7 +148,7 @@ def parse(inputs: Inputs, env: Mapping[str, str]) -> tuple[DeployRequest, Any]:
         revision=revision,
         dry_run=inputs.boolean("dry-run", default=False),
         force_new_deployment=force,
-        wait_for="steady-state" if wait_for == "steady-state" else "completed",
+        wait_for=wait_for,
         timeout_s=timeout if timeout is not None else 900.0,
         rollback="client" if rollback == "client" else "none" if rollback == "none" else "native",
         migration_command=parse_migration_command(inputs.string("migration-command")),
@@ -107,6 +156,8 @@ def parse(inputs: Inputs, env: Mapping[str, str]) -> tuple[DeployRequest, Any]:
         migration_timeout_s=migration_timeout if migration_timeout is not None else 600.0,
         keep_revisions=keep or 0,
         platforms=parse_platforms(inputs.list("platforms")),
+        continue_deployment=resume[0] if resume else None,
+        continue_action=resume[1] if resume else "CONTINUE",
     )
     return request, read_aws_settings(inputs, env)
 
@@ -125,6 +176,7 @@ def deploy_clock() -> Clock:
 def render_summary(
     request: DeployRequest, outcome: DeployOutcome, title: str = "ECS deploy"
 ) -> Summary:
+    from slipway.commands.ecs_deploy_summary import progress_rows, render_timeline
     from slipway.ecs.diff import render_diff_markdown
 
     icon = "✅" if outcome.ok else "❌"
@@ -144,7 +196,11 @@ def render_summary(
                 f"{outcome.watch.polls} polls",
             ]
         )
+    rows += progress_rows(outcome)
     summary.table(["", ""], rows)
+    timeline = render_timeline(outcome)
+    if len(timeline):
+        summary.raw(timeline.render())
     summary.heading("Task definition changes", level=3)
     summary.raw(render_diff_markdown(outcome.changes))
     if outcome.explanation_markdown:
@@ -172,6 +228,11 @@ def run(runner: Runner) -> int:
     runner.set_output("task-definition-arn", outcome.new_arn or "")
     runner.set_output("deployment-id", outcome.deployment_id or "")
     runner.set_output("result", outcome.result)
+    view = outcome.watch.service_deployment if outcome.watch else None
+    runner.set_output("service-deployment-arn", outcome.service_deployment_arn or "")
+    runner.set_output("lifecycle-stage", (view.stage or "") if view else "")
+    runner.set_output("hook-id", outcome.hook_id)
+    runner.set_output("rollback-cause", outcome.watch.cause if outcome.watch else "")
     runner.set_output(
         "diff",
         [{"path": c.path, "kind": c.kind, "old": c.old, "new": c.new} for c in outcome.changes],

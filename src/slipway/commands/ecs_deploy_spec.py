@@ -55,16 +55,35 @@ SPEC = ActionSpec(
         Input("force-new-deployment", "Start new tasks even if nothing changed.", default="false"),
         Input(
             "wait-for",
-            "`completed`: the deployment's rolloutState is COMPLETED; `steady-state`: also "
-            "no other deployment left and running = desired.",
+            "`completed`: ECS says the deployment is done (its service deployment "
+            "SUCCESSFUL: for BLUE_GREEN, LINEAR and CANARY after ECS's bake; else the "
+            "rolloutState COMPLETED); `steady-state`: also no other deployment left and running "
+            "= desired; `paused`: until a pause hook holds the deployment (result `paused`, "
+            "resume it with continue-deployment); or a lifecycle stage such as "
+            "POST_TEST_TRAFFIC_SHIFT or BAKE_TIME: until the deployment reaches it (result "
+            "`stage-reached`; ECS carries on).",
             default="completed",
         ),
         Input("timeout", "How long to wait for the deployment.", default="15m"),
         Input(
             "rollback",
-            "`native`: rely on the deployment circuit breaker; `client`: on failure or timeout "
-            "redeploy the previous task definition and wait for it; `none`.",
+            "`native`: rely on ECS (circuit breaker, deployment alarms, lifecycle hooks); "
+            "`client`: on failure or timeout stop the deployment with a rollback "
+            "(StopServiceDeployment) while ECS still runs it, else redeploy the previous task "
+            "definition, and wait for it; `none`.",
             default="native",
+        ),
+        Input(
+            "continue-deployment",
+            "Resume a deployment a pause hook holds: its service deployment ARN (the "
+            "service-deployment-arn output of a deploy with wait-for: paused). Nothing new is "
+            "deployed; the deployment is followed to its verdict as wait-for says.",
+        ),
+        Input(
+            "continue-action",
+            "With continue-deployment: `continue` to the next lifecycle stage, or `rollback` "
+            "to the previous service revision (result `rolled-back`, not a failure).",
+            default="continue",
         ),
         Input(
             "migration-command",
@@ -90,7 +109,19 @@ SPEC = ActionSpec(
         Output("deployment-id", "ID of the ECS deployment started."),
         Output(
             "result",
-            "`deployed`, `dry-run`, `failed`, `rolled-back`, `timeout` or `migration-failed`.",
+            "`deployed`, `dry-run`, `paused`, `stage-reached`, `failed`, `rolled-back`, "
+            "`stopped`, `timeout` or `migration-failed`.",
+        ),
+        Output(
+            "service-deployment-arn",
+            "ARN of the service deployment (empty where ECS reports none).",
+        ),
+        Output("lifecycle-stage", "The deployment's lifecycle stage when the watch ended."),
+        Output("hook-id", "The pause hook holding the deployment (result `paused`)."),
+        Output(
+            "rollback-cause",
+            "Why ECS rolled back or stopped the deployment: `alarm`, `circuit-breaker`, "
+            "`hook`, `requested` or `unknown` (empty otherwise).",
         ),
         Output("diff", "JSON list of the task definition changes (path, kind, old, new)."),
     ),

@@ -15,8 +15,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 Status = Literal["in_progress", "completed", "failed", "rolled_back", "replaced"]
-WaitFor = Literal["completed", "steady-state"]
-WAIT_FOR_CHOICES: tuple[WaitFor, ...] = ("completed", "steady-state")
+# "completed", "steady-state", "paused" or a lifecycle stage (service_deployment.STAGES):
+# see parse_wait_for.
+WaitFor = str
+WAIT_FOR_CHOICES: tuple[str, ...] = ("completed", "steady-state", "paused")
 TERMINAL: frozenset[str] = frozenset({"completed", "failed", "rolled_back", "replaced"})
 
 

@@ -156,8 +156,10 @@ def explain(
     *,
     outcome: str | None = None,
     notes: Sequence[str] = (),
+    reason: str | None = None,
 ) -> Diagnosis:
-    """The pure part: a headline plus the evidence."""
+    """The pure part: a headline plus the evidence. ``reason`` (the watch's verdict, e.g.
+    from the service deployment) replaces the rollout state's reason."""
     if state is None:
         headline = f"Deployment {outcome or 'failed'}: no state was read from ECS."
     else:
@@ -165,11 +167,12 @@ def explain(
             "failed": "failed",
             "rolled_back": "was rolled back",
             "replaced": "was replaced",
+            "stopped": "was stopped",
             "completed": "completed",
             "in_progress": "did not finish in time",
         }.get(outcome or state.status, outcome or state.status)
         td = (state.task_definition or "").rsplit("/", 1)[-1] or "?"
-        headline = f"Deployment {state.deployment_id} ({td}) {verb}: {state.reason}"
+        headline = f"Deployment {state.deployment_id} ({td}) {verb}: {reason or state.reason}"
         if state.failed_tasks:
             headline += f" ({state.failed_tasks} task(s) failed)"
     return Diagnosis(headline, list(events), list(stopped), list(notes))
@@ -184,6 +187,7 @@ def collect_diagnosis(
     task_definition: str | None = None,
     service_payload: Mapping[str, Any] | None = None,
     outcome: str | None = None,
+    reason: str | None = None,
     max_events: int = MAX_EVENTS,
     max_tasks: int = MAX_TASKS,
 ) -> Diagnosis:
@@ -210,7 +214,7 @@ def collect_diagnosis(
         )
     except Exception as exc:
         notes.append(f"could not list stopped tasks: {exc}")
-    return explain(state, events, stopped, outcome=outcome, notes=notes)
+    return explain(state, events, stopped, outcome=outcome, notes=notes, reason=reason)
 
 
 def _stopped_task_payloads(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from slipway.ecs.service_deployment import Settings
 
 _REVISION = re.compile(r":(\d+)$")
 
@@ -27,6 +29,10 @@ class ServiceSnapshot:
     circuit_breaker: bool
     # CloudWatch alarms ECS watches during this service's deployments (when enabled).
     deployment_alarms: tuple[str, ...] = ()
+    # Strategy, bake times and alarm rollback of its deployments.
+    settings: Settings = field(default_factory=Settings)
+    # Lifecycle stages with a pause hook (ContinueServiceDeployment resumes them).
+    pause_stages: tuple[str, ...] = ()
 
     @classmethod
     def from_api(cls, cluster: str, item: Mapping[str, Any]) -> ServiceSnapshot:
@@ -44,6 +50,13 @@ class ServiceSnapshot:
             capacity_provider_strategy=tuple(item.get("capacityProviderStrategy", [])),
             circuit_breaker=bool(breaker.get("enable") and breaker.get("rollback")),
             deployment_alarms=tuple(alarms.get("alarmNames", [])) if alarms.get("enable") else (),
+            settings=Settings.from_api(configuration),
+            pause_stages=tuple(
+                stage
+                for hook in configuration.get("lifecycleHooks") or []
+                if hook.get("targetType") == "PAUSE"
+                for stage in hook.get("lifecycleStages") or []
+            ),
         )
 
 

@@ -8,99 +8,16 @@ tests/integration/ecs/.
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from tests.fakes.ecs_scenarios import Scenario, ScriptedEcs, VirtualClock
+from tests.fakes.ecs_scenarios import Scenario, VirtualClock
 from tests.support import read_outputs
+from tests.unit.ecs.deploy_double import NEW_IMAGE, RegistryEcs, deploy
 
 from slipway.cli import main
 from slipway.commands import ecs_deploy
-from slipway.ecs.deploy import Clock
-
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "ecs" / "describe_task_definition.json"
-DIGEST = "sha256:" + "ab" * 32
-NEW_IMAGE = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/web@{DIGEST}"
-
-
-class RegistryEcs(ScriptedEcs):
-    """The scripted double plus the task definition calls a deploy makes before watching."""
-
-    def __init__(self, scenario: Scenario, clock: VirtualClock) -> None:
-        super().__init__(scenario, clock, family="web")
-        described = json.loads(FIXTURE.read_text())
-        described["taskDefinition"]["family"] = "web"
-        described["taskDefinition"]["taskDefinitionArn"] = self.previous_taskdef_arn
-        self.described = described
-        self.registered: list[dict[str, Any]] = []
-
-    updated = False
-
-    def describe_services(self, **kw: Any) -> dict[str, Any]:
-        """Before update_service the service still runs the previous revision alone."""
-        response = super().describe_services(**kw)
-        if not self.updated:
-            for service in response.get("services", []):
-                service["taskDefinition"] = self.previous_taskdef_arn
-                service["deployments"] = [
-                    d
-                    for d in service["deployments"]
-                    if d["taskDefinition"] == self.previous_taskdef_arn
-                ] or service["deployments"][-1:]
-        return response
-
-    def update_service(self, **kw: Any) -> dict[str, Any]:
-        self.updated = True
-        return super().update_service(**kw)
-
-    def describe_task_definition(self, *, taskDefinition: str, **kw: Any) -> dict[str, Any]:  # noqa: N803
-        assert taskDefinition == self.previous_taskdef_arn
-        return copy.deepcopy(self.described)
-
-    def register_task_definition(self, **params: Any) -> dict[str, Any]:
-        self.registered.append(params)
-        return {"taskDefinition": {**params, "taskDefinitionArn": self.new_taskdef_arn}}
-
-
-@pytest.fixture
-def github_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    outputs = tmp_path / "outputs"
-    for key, value in {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_OUTPUT": str(outputs),
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
-        "AWS_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(key, value)
-    return outputs
-
-
-def deploy(
-    monkeypatch: pytest.MonkeyPatch, scenario: Scenario, *args: str
-) -> tuple[int, RegistryEcs, VirtualClock]:
-    clock = VirtualClock()
-    ecs = RegistryEcs(scenario, clock)
-    monkeypatch.setattr(ecs_deploy, "ecs_client", lambda session: ecs)
-    # Virtual time for the whole deploy: a 15-minute timeout passes in microseconds.
-    monkeypatch.setattr(ecs_deploy, "deploy_clock", lambda: Clock(clock.monotonic, clock.sleep))
-    code = main(
-        [
-            "ecs-deploy",
-            "--cluster",
-            "app-prod",
-            "--service",
-            "web",
-            "--images",
-            f"web={NEW_IMAGE}",
-            *args,
-        ]
-    )
-    return code, ecs, clock
 
 
 def test_deployment_completes(
@@ -142,17 +59,36 @@ def test_circuit_breaker_rollback_fails_and_explains(
     assert "::error::deploy rolled-back" in stdout
 
 
-def test_timeout_with_client_rollback_redeploys_the_previous_revision(
-    monkeypatch: pytest.MonkeyPatch, github_files: Path
+def test_timeout_with_client_rollback_stops_the_deployment_with_a_rollback(
+    monkeypatch: pytest.MonkeyPatch, github_files: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, ecs, _ = deploy(
         monkeypatch, Scenario.never_finishes(), "--timeout", "2m", "--rollback", "client"
     )
     out = read_outputs(github_files)
+    assert code == 1, "a rollback, even a successful one, fails the step"
+    assert out["result"] == "rolled-back"
+    stops = [c.params for c in ecs.calls if c.operation == "stop_service_deployment"]
+    assert stops == [{"arn": out["service-deployment-arn"], "type": "ROLLBACK"}]
+    # ECS rolls back itself: no second UpdateService.
+    updates = [c.params for c in ecs.calls if c.operation == "update_service"]
+    assert [u["taskDefinition"] for u in updates] == [ecs.new_taskdef_arn]
+    assert "ROLLBACK_SUCCESSFUL" in capsys.readouterr().out
+
+
+def test_client_rollback_without_the_service_deployment_api_redeploys_the_previous_revision(
+    monkeypatch: pytest.MonkeyPatch, github_files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, ecs, _ = deploy(
+        monkeypatch, Scenario.never_finishes(), "--timeout", "2m", "--rollback", "client", api=False
+    )
+    out = read_outputs(github_files)
     assert code == 1
     assert out["result"] in ("timeout", "rolled-back")
+    assert out["service-deployment-arn"] == ""
     updates = [c.params for c in ecs.calls if c.operation == "update_service"]
     assert [u["taskDefinition"] for u in updates] == [ecs.new_taskdef_arn, ecs.previous_taskdef_arn]
+    assert ecs.count("stop_service_deployment") == 0
 
 
 def test_failed_migration_stops_before_the_service_is_touched(

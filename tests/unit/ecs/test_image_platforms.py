@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from tests.fakes.ecs_scenarios import Scenario
 from tests.support import read_outputs
-from tests.unit.ecs.test_ecs_deploy_command import deploy, github_files  # noqa: F401
+from tests.unit.ecs.deploy_double import deploy
 
 from slipway.ecs.platforms import check_platforms, task_platform
 from slipway.gha.inputs import InputError
