@@ -24,6 +24,10 @@ Endpoints (paths below the REST base):
   else's comment is refused with 403 (a token acts as its user, who is no admin here).
 - ``GET  /repos/{o}/{r}/actions/runs/{id}/approvals``: the review history seeded with
   :meth:`FakeGitHub.set_approvals` (404 for an unknown run).
+- ``GET  /repos/{o}/{r}/commits/{sha}/pulls``, ``GET /repos/{o}/{r}/pulls/{n}/commits`` and
+  ``GET /repos/{o}/{r}/environments/{name}``: see ``tests/fakes/github_changes.py``
+  (seeded with :meth:`FakeGitHub.add_pull_commits`, :meth:`FakeGitHub.merge_pull_request`
+  and :meth:`FakeGitHub.protect_environment`).
 - ``GET  /orgs/{org}/teams/{slug}/memberships/{user}``: ``{"state": "active", "role":
   "member"}`` for seeded members, 404 otherwise.
 - ``POST <graphql>``: the ``minimizeComment`` mutation only (``subjectId`` from variables
@@ -61,6 +65,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.fakes.github_changes import ChangeRecords, EnvironmentRecord, PullRecord
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -121,6 +127,9 @@ class FakeGitHub:
         }
         self._comments: dict[int, dict[str, Any]] = {}  # id → comment (+ "_repo", "_issue")
         self._approvals: dict[int, list[dict[str, Any]]] = {}
+        self._changes: dict[str, ChangeRecords] = {}
+        # (run id, review, text): a reviewer approves once a comment holding the text appears.
+        self._approve_on_comment: list[tuple[int, dict[str, Any], str]] = []
         self._teams: dict[tuple[str, str], dict[str, str]] = {}
         self._next_id = 5000
         self._ticks = 0
@@ -229,6 +238,60 @@ class FakeGitHub:
     def set_approvals(self, run_id: int, reviews: list[dict[str, Any]]) -> None:
         with self._lock:
             self._approvals[run_id] = copy.deepcopy(reviews)
+
+    def add_approval(self, run_id: int, review: dict[str, Any]) -> None:
+        """A reviewer's decision appended to the run's history (a later attempt's)."""
+        with self._lock:
+            self._approvals.setdefault(run_id, []).append(copy.deepcopy(review))
+
+    def approve_when_commented(self, run_id: int, review: dict[str, Any], text: str) -> None:
+        """Record ``review`` for the run once a comment containing ``text`` is posted: a
+        reviewer who approves after reading the plan, never before."""
+        with self._lock:
+            self._approve_on_comment.append((run_id, copy.deepcopy(review), text))
+
+    def _records(self, repo: _Repo) -> ChangeRecords:
+        if repo.full_name not in self._changes:
+            self._changes[repo.full_name] = ChangeRecords(self.root, repo.full_name)
+        return self._changes[repo.full_name]
+
+    def add_pull_commits(
+        self, number: int, commits: list[tuple[str, str, str]], repo: str | None = None
+    ) -> None:
+        """Commits (sha, author login, committer login) pushed to pull request ``number``."""
+        with self._lock:
+            full = self._repo(repo)
+            author = full.issues[number]["user"]["login"]
+            records = self._records(full)
+            pull = records.pulls.setdefault(number, PullRecord(number, author, commits[-1][0]))
+            pull.commits.extend((sha.lower(), a, c) for sha, a, c in commits)
+            pull.head_sha = pull.commits[-1][0]
+
+    def merge_pull_request(
+        self, number: int, merge_commit_sha: str, repo: str | None = None
+    ) -> None:
+        with self._lock:
+            full = self._repo(repo)
+            author = full.issues[number]["user"]["login"]
+            records = self._records(full)
+            pull = records.pulls.setdefault(number, PullRecord(number, author, merge_commit_sha))
+            pull.merge_commit_sha = merge_commit_sha.lower()
+            pull.merged_at = self._tick()
+            full.issues[number]["state"] = "closed"
+
+    def protect_environment(
+        self,
+        name: str,
+        reviewers: tuple[str, ...] = (),
+        *,
+        prevent_self_review: bool = True,
+        repo: str | None = None,
+    ) -> None:
+        """An environment (unprotected without reviewers), as repository settings make it."""
+        with self._lock:
+            self._records(self._repo(repo)).environments[name] = EnvironmentRecord(
+                name, tuple(reviewers), prevent_self_review
+            )
 
     def add_team_member(self, org: str, team: str, login: str, state: str = "active") -> None:
         with self._lock:
@@ -369,7 +432,18 @@ class FakeGitHub:
         }
         self._comments[comment_id] = comment
         issue["comments"] += 1
+        self._reviewers_read(body)
         return comment
+
+    def _reviewers_read(self, body: str) -> None:
+        """Reviewers waiting for a comment decide once they can read it."""
+        waiting = []
+        for run_id, review, text in self._approve_on_comment:
+            if text in body:
+                self._approvals.setdefault(run_id, []).append(review)
+            else:
+                waiting.append((run_id, review, text))
+        self._approve_on_comment = waiting
 
     # --- HTTP -------------------------------------------------------------------------
 
@@ -607,11 +681,17 @@ class FakeGitHub:
                     raise _HttpError(422, "Validation Failed", errors=[{"field": "body"}])
                 comment["body"] = data["body"]
                 comment["updated_at"] = self._tick()
+                self._reviewers_read(data["body"])
                 return 200, self._public(comment)
             if method == "DELETE":
                 del self._comments[comment["id"]]
                 repo.issues[comment["_issue"]]["comments"] -= 1
                 return 204, None
+        answer = self._records(repo).route(method, sub)
+        if answer is not None:
+            if answer[0] >= 400:
+                raise _HttpError(answer[0], "Not Found")
+            return answer
         match = re.fullmatch(r"/actions/runs/(\d+)/approvals", sub)
         if match and method == "GET":
             reviews = self._approvals.get(int(match.group(1)))

@@ -256,8 +256,30 @@ def sync_drift(runner: Runner, tf: TerraformSettings, has_drift: bool, body: str
         )
 
 
+def people_of_the_change(runner: Runner, gh: Any, context: Any, commit_sha: str) -> dict[str, str]:
+    """Everyone whose approval would be a self-approval, and why: who triggered the run (and
+    re-ran it), and the authors and committers of the pull requests behind the commit."""
+    from slipway.github.pulls import pull_request_people, pulls_for_commit
+
+    run = f"run {context.run_id}" if context.run_id is not None else "this run"
+    people: dict[str, str] = {}
+    for login, why in (
+        (runner.env.get("GITHUB_ACTOR", ""), f"triggered {run}"),
+        (runner.env.get("GITHUB_TRIGGERING_ACTOR", ""), f"started this attempt of {run}"),
+    ):
+        if login:
+            people.setdefault(login.casefold(), why)
+    for pull in pulls_for_commit(gh, context, commit_sha):
+        for login in sorted(pull_request_people(gh, context, pull)):
+            people.setdefault(
+                login.casefold(), f"authored or committed pull request #{pull.number}"
+            )
+    return people
+
+
 def check_approval(runner: Runner, request: Any, summary: str) -> Any:
-    """The approval decision for an apply, per the request's mode."""
+    """The approval decision for an apply, per the request's mode. With
+    ``forbid-self-approval``, nobody who took part in the change approves it."""
     from slipway.github.approvals import (
         ApprovalDecision,
         request_issue_approval,
@@ -269,12 +291,18 @@ def check_approval(runner: Runner, request: Any, summary: str) -> Any:
             approved=True, approver=None, at=None, comment=None, reason="approval: none"
         )
     gh, context = github_session(runner, request.tf)
+    own = (
+        people_of_the_change(runner, gh, context, request.tf.commit_sha)
+        if request.forbid_self_approval
+        else {}
+    )
     if request.approval == "environment":
         decision = verify_environment_approval(
             gh,
             context,
             request.github_environment,
             forbid_self_approval=request.forbid_self_approval,
+            self_logins=own,
         )
     else:
         sha = request.tf.commit_sha[:7]
@@ -289,6 +317,7 @@ def check_approval(runner: Runner, request: Any, summary: str) -> Any:
                 timeout_s=request.approval_timeout,
                 poll_s=request.approval_poll,
                 forbid_self_approval=request.forbid_self_approval,
+                self_logins=own,
             )
     if decision.approved:
         runner.info(f"approved by {decision.approver} at {decision.at}")

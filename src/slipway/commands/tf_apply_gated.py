@@ -76,8 +76,9 @@ SPEC = ActionSpec(
         ),
         Input(
             "forbid-self-approval",
-            "Refuse when the only approver is the actor who triggered the run.",
-            default="false",
+            "Refuse an approval by anyone who took part in the change: who triggered or re-ran "
+            "the run, and the authors and committers of the pull requests behind the commit.",
+            default="true",
         ),
         Input("approvers", "Issue mode: users allowed to approve, comma or newline separated."),
         Input("approver-teams", "Issue mode: teams (org/team-slug) whose members may approve."),
@@ -88,6 +89,11 @@ SPEC = ActionSpec(
             default="15s",
         ),
         Input("allow-destroy", "Allow plans that delete or replace resources.", default="false"),
+        Input(
+            "comment",
+            "On the default branch, show the result on the merged pull request.",
+            default="true",
+        ),
         Input(
             "allow-destroy-addresses",
             "Resource addresses (or patterns such as module.cache.*) that may be deleted or "
@@ -126,6 +132,7 @@ class ApplyRequest:
     approval_poll: float
     allow_destroy: bool
     allow_destroy_addresses: tuple[str, ...]
+    comment: bool
     aws: AwsSettings
 
 
@@ -159,13 +166,14 @@ def parse(inputs: Inputs, env: Mapping[str, str]) -> ApplyRequest:
         plan_digest=digest,
         approval=approval,
         github_environment=inputs.string("github-environment") or tf.environment,
-        forbid_self_approval=inputs.boolean("forbid-self-approval", default=False),
+        forbid_self_approval=inputs.boolean("forbid-self-approval", default=True),
         approvers=approvers,
         approver_teams=teams,
         approval_timeout=timeout if timeout is not None else 1800.0,
         approval_poll=poll if poll is not None else 15.0,
         allow_destroy=inputs.boolean("allow-destroy", default=False),
         allow_destroy_addresses=tuple(inputs.list("allow-destroy-addresses", lines_only=True)),
+        comment=inputs.boolean("comment", default=True),
         aws=read_aws_settings(inputs, env),
     )
 
@@ -229,10 +237,45 @@ def run(runner: Runner) -> int:
 
     out = work_dir(runner.env, tf)
     try:
-        return apply_plan(runner, request, out)
+        code = apply_plan(runner, request, out)
     finally:
         # The downloaded plan can hold secrets in clear: it does not outlive the step.
         shutil.rmtree(out, ignore_errors=True)
+    if request.comment and runner.outputs.get("plan-id"):
+        report_result(runner, request)
+    return code
+
+
+def report_result(runner: Runner, request: ApplyRequest) -> None:
+    """On the default branch, the result goes on the merged pull request, beside the plan
+    that was approved (best effort: the apply's own result stands either way)."""
+    from slipway.commands.plan_review import render_apply_result
+    from slipway.commands.terraform_common import backend_settings
+    from slipway.commands.terraform_flow import github_session, run_page, run_source
+    from slipway.github.client import GitHubApiError, GitHubConfigError
+    from slipway.github.pulls import merged_pull_request, pulls_for_commit
+    from slipway.github.sticky import upsert_sticky_comment
+    from slipway.terraform.plan_keys import backend_fingerprint
+
+    tf = request.tf
+    if run_source(runner.env) != "default-branch":
+        return
+    try:
+        gh, context = github_session(runner, tf)
+        pull = merged_pull_request(pulls_for_commit(gh, context, tf.commit_sha), tf.commit_sha)
+        if pull is None:
+            return
+        backend = backend_fingerprint(*backend_settings(tf))
+        key = f"{tf.directory}|{tf.workspace or tf.environment}|{backend}|result"
+        body = render_apply_result(
+            tf.environment, tf.commit_sha, runner.outputs, run_page(runner.env)
+        )
+        result = upsert_sticky_comment(
+            gh, context, pull.number, key, body, only_if_changes=False, has_changes=True
+        )
+        runner.info(f"result comment {result.action}" + (f": {result.url}" if result.url else ""))
+    except (GitHubApiError, GitHubConfigError) as error:
+        runner.warning(f"the result was not posted on the pull request: {error}")
 
 
 def apply_plan(runner: Runner, request: ApplyRequest, out: Path) -> int:

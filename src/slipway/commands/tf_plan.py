@@ -11,6 +11,7 @@ from typing import Any
 
 from slipway.aws.config import AwsSettings
 from slipway.commands.common import AWS_INPUTS, read_aws_settings
+from slipway.commands.plan_review import ON_PLAN_CHANGE
 from slipway.commands.terraform_common import (
     TERRAFORM_INPUTS,
     TerraformSettings,
@@ -50,6 +51,19 @@ SPEC = ActionSpec(
             "Only comment when the plan has changes (an existing comment is still updated).",
             default="false",
         ),
+        Input(
+            "on-plan-change",
+            "On the default branch, when the plan differs from the one last shown on the merged "
+            "pull request for this environment: `warn` goes on; `require-approval` goes on only "
+            "if an approval of this plan follows (`approval` is not `none`); `fail` stops.",
+            default="require-approval",
+        ),
+        Input(
+            "approval",
+            "The approval the apply of this plan will need (`environment`, `issue` or `none`); "
+            "read by on-plan-change.",
+            default="none",
+        ),
         *AWS_INPUTS,
     ),
     outputs=(
@@ -74,6 +88,13 @@ SPEC = ActionSpec(
         Output("json-plan-path", "Local path of the plan as JSON (terraform show -json)."),
         Output("text-plan-path", "Local path of the human-readable plan."),
         Output("comment-url", "URL of the pull-request comment, when one was written."),
+        Output(
+            "plan-changed",
+            "Default branch: `true` when the plan differs from the one reviewed on the merged "
+            "pull request, `false` when it is the same, empty when nothing could be compared.",
+        ),
+        Output("reviewed-plan-id", "Default branch: the plan shown on the merged pull request."),
+        Output("pull-request", "Default branch: the number of the merged pull request."),
         Output("drift-issue", "Number of the drift issue (drift mode), when there is one."),
     ),
 )
@@ -88,6 +109,8 @@ class PlanRequest:
     mode: str
     comment: bool
     comment_on_changes_only: bool
+    on_plan_change: str
+    approval: str
     aws: AwsSettings
 
 
@@ -109,6 +132,9 @@ def parse(inputs: Inputs, env: Mapping[str, str]) -> PlanRequest:
         mode=mode,
         comment=inputs.boolean("comment", default=True),
         comment_on_changes_only=inputs.boolean("comment-on-changes-only", default=False),
+        on_plan_change=inputs.string("on-plan-change", choices=ON_PLAN_CHANGE)
+        or "require-approval",
+        approval=inputs.string("approval", choices=("environment", "issue", "none")) or "none",
         aws=read_aws_settings(inputs, env),
     )
 
@@ -150,17 +176,10 @@ def plan_metadata(
 
 def run(runner: Runner) -> int:
     from slipway.aws.session import make_session
-    from slipway.commands.terraform_flow import (
-        post_plan_comment,
-        prepare_engine,
-        pull_request_number,
-        report_diagnostics,
-        run_page,
-        sync_drift,
-    )
+    from slipway.commands.terraform_flow import prepare_engine, report_diagnostics
     from slipway.terraform.plan import load_plan
     from slipway.terraform.plan_store import PlanStore
-    from slipway.terraform.render import one_line_counts, render_comment, render_summary
+    from slipway.terraform.render import one_line_counts
 
     try:
         request = parse(runner.inputs, runner.env)
@@ -200,10 +219,6 @@ def run(runner: Runner) -> int:
     uri = saved.uri
     runner.info(f"plan stored: {uri} ({metadata.plan_id})")
 
-    title = f"`{tf.directory}` · {tf.environment}" + (
-        f" · workspace {tf.workspace}" if tf.workspace else ""
-    )
-    full_text = text_path.read_text()
     runner.set_output("changes", plan.has_changes)
     counts = plan.counts
     for name in ("add", "change", "destroy", "replace"):
@@ -215,28 +230,96 @@ def run(runner: Runner) -> int:
     runner.set_output("plan-uri", uri)
     runner.set_output("json-plan-path", str(json_path))
     runner.set_output("text-plan-path", str(text_path))
-    runner.write_summary(
-        render_summary(plan, title=title, full_plan_text=full_text, details_url=None)
-        + f"\n\nStored as `{metadata.plan_id}` at `{uri}`.\n"
-    )
     runner.info(one_line_counts(plan))
-
-    comment = render_comment(
-        plan, title=title, full_plan_text=full_text, details_url=run_page(runner.env)
+    return publish(
+        runner,
+        request,
+        store=store,
+        saved=saved,
+        backend=metadata.backend,
+        plan=plan,
+        files=(json_path, text_path),
+        out=out,
     )
+
+
+def publish(
+    runner: Runner,
+    request: PlanRequest,
+    *,
+    store: Any,
+    saved: Any,
+    backend: str,
+    plan: Any,
+    files: tuple[Path, Path],
+    out: Path,
+) -> int:
+    """Show the plan where reviewers and approvers look: the job summary, the pull
+    request's sticky comment, or (on the default branch) a sticky comment on the merged pull
+    request with how the plan compares with the one reviewed there; then apply
+    on-plan-change."""
+    from slipway.commands.plan_review import (
+        plan_change_refusal,
+        plan_marker,
+        review_against_pull_request,
+    )
+    from slipway.commands.terraform_flow import (
+        post_plan_comment,
+        pull_request_number,
+        run_page,
+        sync_drift,
+    )
+    from slipway.github.sticky import body_room
+    from slipway.terraform.render import render_comment, render_summary
+
+    tf = request.tf
+    json_path, text_path = files
+    title = f"`{tf.directory}` · {tf.environment}" + (
+        f" · workspace {tf.workspace}" if tf.workspace else ""
+    )
+    full_text = text_path.read_text()
+    pr_key = f"{tf.directory}|{tf.workspace or tf.environment}|{backend}"
+    review = None
+    if saved.ref.source == "default-branch" and request.mode == "plan":
+        review = review_against_pull_request(
+            runner, tf, store=store, pr_key=pr_key, current_json=json_path, work=out
+        )
+        runner.set_output("plan-changed", "" if review.changed is None else review.changed)
+        runner.set_output("reviewed-plan-id", review.reviewed_plan_id or "")
+        runner.set_output("pull-request", review.pull_request or "")
+        title += f" at {tf.commit_sha[:7]}"
+    preface = review.markdown() + "\n" if review else ""
+    runner.write_summary(
+        preface
+        + render_summary(plan, title=title, full_plan_text=full_text, details_url=None)
+        + f"\n\nStored as `{saved.plan_id}` at `{saved.uri}`.\n"
+    )
+    marker = plan_marker(saved.plan_id, saved.digest, tf.commit_sha, saved.ref.source)
+    key = pr_key if review is None else pr_key + "|default-branch"
+    # The sticky header and the plan marker come on top: the plan keeps room for its tail
+    # (the link to the full plan) inside GitHub's limit.
+    room = body_room(key) - len(marker) - len(preface) - 1
+    comment = preface + render_comment(
+        plan, title=title, full_plan_text=full_text, details_url=run_page(runner.env), limit=room
+    )
+    comment += "\n" + marker
     if request.mode == "drift":
         sync_drift(runner, tf, plan.has_changes, comment)
         return 0
-    pr_number = pull_request_number(runner.env)
+    pr_number = review.pull_request if review is not None else pull_request_number(runner.env)
     if request.comment and pr_number is not None:
-        key = f"{tf.directory}|{tf.workspace or tf.environment}|{metadata.backend}"
         post_plan_comment(
             runner,
             tf,
             pr_number,
             key,
             comment,
-            only_if_changes=request.comment_on_changes_only,
+            only_if_changes=request.comment_on_changes_only and review is None,
             has_changes=plan.has_changes,
         )
+    if review is not None:
+        (runner.warning if review.changed else runner.info)(review.note)
+        refusal = plan_change_refusal(request.on_plan_change, request.approval, review)
+        if refusal:
+            return runner.fail(refusal)
     return 0

@@ -70,10 +70,17 @@ def _environment_names(review: Mapping[str, Any]) -> set[str]:
     }
 
 
+def self_logins_of(actor: str | Mapping[str, str], run: str) -> dict[str, str]:
+    """``{login (casefolded): why it is "self"}``; a bare actor triggered the run."""
+    if isinstance(actor, str):
+        return {actor.casefold(): f"triggered {run}"} if actor else {}
+    return {login.casefold(): why for login, why in actor.items() if login}
+
+
 def decide_environment_approval(
     reviews: list[dict[str, Any]],
     environment: str,
-    actor: str,
+    actor: str | Mapping[str, str],
     forbid_self_approval: bool,
     *,
     run_id: int | None = None,
@@ -82,27 +89,24 @@ def decide_environment_approval(
     """Decide from a run's review history (environment names compare case-insensitively,
     as GitHub treats them).
 
-    Any rejection of ``environment`` refuses. Otherwise the latest approval counts; with
-    ``forbid_self_approval`` approvals by ``actor`` (who triggered the run) do not. The
-    history has no timestamps: ``verified_at`` (the caller's clock) is reported as "at".
+    The history lists every decision of the run, oldest first, across its attempts; a job
+    that waited for the environment's reviewers started after one decision, so the latest
+    decision for ``environment`` is the one for this attempt. It decides: a rejection
+    refuses, an approval approves, unless it was given by someone in ``actor`` (who
+    triggered the run, or, as a mapping ``{login: why}``, everyone who took part in the
+    change) while ``forbid_self_approval``. An earlier attempt's rejection does not block a
+    later approval, and an earlier approval does not carry over. The history has no
+    timestamps: ``verified_at`` (the caller's clock) is reported as "at".
     """
     wanted = environment.casefold()
-    relevant = [r for r in reviews if wanted in _environment_names(r)]
     run = f"run {run_id}" if run_id is not None else "this run"
-    for review in relevant:
-        if str(review.get("state") or "").casefold() == "rejected":
-            comment = str(review.get("comment") or "") or None
-            who = _login(review) or "a reviewer"
-            because = f": {' '.join(comment.split())}" if comment else ""
-            return ApprovalDecision(
-                approved=False,
-                approver=_login(review) or None,
-                at=verified_at,
-                comment=comment,
-                reason=f"environment '{environment}' was rejected by {who} in {run}{because}",
-            )
-    approvals = [r for r in relevant if str(r.get("state") or "").casefold() == "approved"]
-    if not approvals:
+    decisions = [
+        r
+        for r in reviews
+        if wanted in _environment_names(r)
+        and str(r.get("state") or "").casefold() in ("approved", "rejected")
+    ]
+    if not decisions:
         return ApprovalDecision(
             approved=False,
             approver=None,
@@ -113,29 +117,39 @@ def decide_environment_approval(
                 "(is the job's environment protected by required reviewers?)"
             ),
         )
-    counted = approvals
-    if forbid_self_approval and actor:
-        counted = [r for r in approvals if _login(r).casefold() != actor.casefold()]
-        if not counted:
-            return ApprovalDecision(
-                approved=False,
-                approver=actor,
-                at=verified_at,
-                comment=None,
-                reason=(
-                    f"environment '{environment}' was approved only by {actor}, who "
-                    f"triggered {run}; self-approval is not allowed"
-                ),
-            )
-    review = counted[-1]
-    approver = _login(review) or None
+    review = decisions[-1]
+    who = _login(review) or None
     comment = str(review.get("comment") or "") or None
+    if str(review.get("state") or "").casefold() == "rejected":
+        because = f": {' '.join(comment.split())}" if comment else ""
+        return ApprovalDecision(
+            approved=False,
+            approver=who,
+            at=verified_at,
+            comment=comment,
+            reason=(
+                f"environment '{environment}' was rejected by {who or 'a reviewer'} "
+                f"in {run}{because}"
+            ),
+        )
+    own = self_logins_of(actor, run)
+    if forbid_self_approval and who and who.casefold() in own:
+        return ApprovalDecision(
+            approved=False,
+            approver=who,
+            at=verified_at,
+            comment=None,
+            reason=(
+                f"environment '{environment}' was approved by {who}, who {own[who.casefold()]}; "
+                "self-approval is not allowed"
+            ),
+        )
     return ApprovalDecision(
         approved=True,
-        approver=approver,
+        approver=who,
         at=verified_at,
         comment=comment,
-        reason=f"environment '{environment}' approved by {approver or 'a reviewer'} in {run}",
+        reason=f"environment '{environment}' approved by {who or 'a reviewer'} in {run}",
     )
 
 
@@ -160,20 +174,61 @@ def fetch_run_approvals(gh: Github, ctx: GitHubContext) -> list[dict[str, Any]]:
     return [dict(item) for item in payload if isinstance(item, Mapping)]
 
 
+def required_reviewers(gh: Github, ctx: GitHubContext, environment: str) -> list[str]:
+    """The required reviewers of ``environment`` (``GET /repos/{o}/{r}/environments/{name}``);
+    an empty list when it has none. Raises GitHubApiError when it cannot be read."""
+    from github import GithubException
+
+    path = f"/repos/{ctx.repository}/environments/{environment}"
+    try:
+        _, data = gh.requester.requestJsonAndCheck("GET", path)
+    except GithubException as error:
+        if error.status == 404:
+            raise GitHubApiError(
+                f"environment '{environment}' does not exist in {ctx.repository}"
+            ) from None
+        raise GitHubApiError(
+            f"cannot read environment '{environment}': {describe_error(error)}"
+        ) from None
+    rules = data.get("protection_rules") if isinstance(data, Mapping) else None
+    reviewers: list[str] = []
+    for rule in rules if isinstance(rules, list) else []:
+        if isinstance(rule, Mapping) and rule.get("type") == "required_reviewers":
+            for entry in rule.get("reviewers") or []:
+                who = entry.get("reviewer") if isinstance(entry, Mapping) else None
+                if isinstance(who, Mapping):
+                    reviewers.append(str(who.get("login") or who.get("slug") or ""))
+    return [r for r in reviewers if r]
+
+
 def verify_environment_approval(
     gh: Github,
     ctx: GitHubContext,
     environment: str,
     *,
     forbid_self_approval: bool,
+    self_logins: Mapping[str, str] | None = None,
     now: Callable[[], str] = utc_now,
 ) -> ApprovalDecision:
-    """Fetch the run's reviews and decide (the verification time is reported as "at")."""
+    """Check that the environment is protected by required reviewers, then fetch the run's
+    reviews and decide (the verification time is reported as "at"). ``self_logins``
+    defaults to the run's actor."""
+    if not required_reviewers(gh, ctx, environment):
+        return ApprovalDecision(
+            approved=False,
+            approver=None,
+            at=None,
+            comment=None,
+            reason=(
+                f"environment '{environment}' has no required reviewers: no approval of this "
+                "job can have happened (add reviewers, or use approval: issue)"
+            ),
+        )
     reviews = fetch_run_approvals(gh, ctx)
     return decide_environment_approval(
         reviews,
         environment,
-        ctx.actor,
+        self_logins if self_logins is not None else ctx.actor,
         forbid_self_approval,
         run_id=ctx.run_id,
         verified_at=now(),
@@ -211,22 +266,20 @@ def first_decisive_vote(
     is_allowed: Callable[[str], bool],
     *,
     bot_login: str,
-    actor: str = "",
+    actor: str | Mapping[str, str] = "",
     forbid_self_approval: bool = False,
 ) -> tuple[CommandVote | None, list[CommentRef]]:
     """The first command (in comment order) from an allowed login, and the commands that
     were ignored before it (not allowed, or self-approval when forbidden). Comments by
     ``bot_login`` never count. ``is_allowed`` is only asked about command authors."""
     ignored: list[CommentRef] = []
+    own = self_logins_of(actor, "the run")
     for comment in comments:
         command = parse_command(comment.body)
         if command is None or comment.author.casefold() == bot_login.casefold():
             continue
         self_approval = (
-            command == "approve"
-            and forbid_self_approval
-            and bool(actor)
-            and comment.author.casefold() == actor.casefold()
+            command == "approve" and forbid_self_approval and comment.author.casefold() in own
         )
         if self_approval or not is_allowed(comment.author):
             ignored.append(comment)
@@ -316,6 +369,7 @@ def request_issue_approval(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     forbid_self_approval: bool = False,
+    self_logins: Mapping[str, str] | None = None,
     labels: tuple[str, ...] = (),
 ) -> ApprovalDecision:
     """Open an approval issue, wait for the first ``/approve`` or ``/deny`` from an allowed
@@ -358,7 +412,7 @@ def request_issue_approval(
                 comments,
                 is_allowed,
                 bot_login=bot_login,
-                actor=ctx.actor,
+                actor=self_logins if self_logins is not None else ctx.actor,
                 forbid_self_approval=forbid_self_approval,
             )
             if vote is not None:

@@ -25,7 +25,7 @@ from slipway.github.client import (
     graphql_url,
     resolve_login,
 )
-from slipway.github.comments import CommentRef, fit_body, list_comments
+from slipway.github.comments import MAX_BODY_CHARS, CommentRef, fit_body, list_comments
 
 if TYPE_CHECKING:
     from github import Github
@@ -60,6 +60,12 @@ def _comment_safe(text: str) -> str:
 def render_sticky(key: str, body: str) -> str:
     """The full comment body: marker, the key for humans (hidden), then ``body``."""
     return fit_body(f"{marker(key)}\n<!-- slipway:key: {_comment_safe(key)} -->\n{body}")
+
+
+def body_room(key: str) -> int:
+    """How long a body may be so that ``render_sticky(key, body)`` is not cut."""
+    header = render_sticky(key, "")
+    return MAX_BODY_CHARS - len(header)
 
 
 def has_marker(body: str, key: str) -> bool:

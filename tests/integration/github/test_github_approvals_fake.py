@@ -13,6 +13,8 @@ from slipway.github import (
     request_issue_approval,
     verify_environment_approval,
 )
+from slipway.github.client import GitHubApiError
+from slipway.github.pulls import merged_pull_request, pull_request_people, pulls_for_commit
 
 pytestmark = pytest.mark.integration
 
@@ -20,6 +22,7 @@ pytestmark = pytest.mark.integration
 def test_environment_approval_fetched_and_decided(
     fake: FakeGitHub, ctx: GitHubContext, gh: Any
 ) -> None:
+    fake.protect_environment("prod", reviewers=("carol",))
     fake.set_approvals(
         42,
         [
@@ -46,12 +49,40 @@ def test_environment_approval_fetched_and_decided(
 def test_environment_not_approved_without_review(
     fake: FakeGitHub, ctx: GitHubContext, gh: Any
 ) -> None:
+    fake.protect_environment("prod", reviewers=("carol",))
     fake.set_approvals(42, [FakeGitHub.review("approved", "carol", ("staging",))])
 
     decision = verify_environment_approval(gh, ctx, "prod", forbid_self_approval=False)
 
     assert decision.approved is False
     assert "no approval recorded for environment 'prod' in run 42" in decision.reason
+
+
+def test_an_environment_without_required_reviewers_proves_no_approval(
+    fake: FakeGitHub, ctx: GitHubContext, gh: Any
+) -> None:
+    """The history may hold an approval from when reviewers were still required, or none at
+    all may have been asked: an unprotected environment's job started without one."""
+    fake.protect_environment("prod")  # exists, no reviewers
+    fake.set_approvals(42, [FakeGitHub.review("approved", "carol", ("prod",))])
+    decision = verify_environment_approval(gh, ctx, "prod", forbid_self_approval=False)
+    assert decision.approved is False
+    assert decision.reason.startswith("environment 'prod' has no required reviewers")
+    with pytest.raises(GitHubApiError, match="environment 'staging' does not exist"):
+        verify_environment_approval(gh, ctx, "staging", forbid_self_approval=False)
+
+
+def test_pull_request_people_are_its_author_and_committers(
+    fake: FakeGitHub, ctx: GitHubContext, gh: Any
+) -> None:
+    number = fake.open_pull_request("Grow", login="alice")
+    fake.add_pull_commits(number, [("a" * 40, "alice", "alice"), ("b" * 40, "bob", "web-flow")])
+    fake.merge_pull_request(number, "c" * 40)
+    pulls = pulls_for_commit(gh, ctx, "c" * 40)
+    assert [(p.number, p.author, p.merged) for p in pulls] == [(number, "alice", True)]
+    assert merged_pull_request(pulls, "c" * 40) == pulls[0]
+    assert pull_request_people(gh, ctx, pulls[0]) == {"alice", "bob"}
+    assert pulls_for_commit(gh, ctx, "d" * 40) == []
 
 
 def _approve_later(

@@ -134,7 +134,12 @@ def world(
     with FakeGitHub(
         tokens={"gh-token": "github-actions[bot]"}, repositories=("acme/shop",)
     ) as github:
-        pr = github.open_pull_request("Grow the service")
+        pr = github.open_pull_request("Grow the service", login="alice")
+        # The change is alice's: her commit, merged as the commit the runs plan.
+        github.add_pull_commits(pr, [("a" * 40, "alice", "alice")])
+        github.merge_pull_request(pr, SHA1)
+        for environment in ("staging", "prod"):
+            github.protect_environment(environment, reviewers=("lead", "alice", "carol"))
         event = tmp_path / "event.json"
         event.write_text(json.dumps({"pull_request": {"number": pr}}))
         outputs, summary = tmp_path / "outputs", tmp_path / "summary.md"
@@ -241,6 +246,45 @@ def test_self_approval_can_be_forbidden(world: World) -> None:
     code, out = world.run(
         "tf-apply-gated", SHA1, "--environment", "prod", "--forbid-self-approval", "true"
     )
+    assert (code, out["failure_reason"]) == (1, "not-approved")
+
+
+def test_the_author_of_the_merged_change_cannot_approve_it(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The run was triggered by someone else (dev); alice wrote the pull request."""
+    assert world.run("tf-plan", SHA1, "--environment", "prod", "--comment", "false")[0] == 0
+    approve(world, "prod", login="alice")
+    code, out = world.run("tf-apply-gated", SHA1, "--environment", "prod")
+    assert (code, out["failure_reason"]) == (1, "not-approved")
+    assert (
+        "environment 'prod' was approved by alice, who authored or committed pull request "
+        f"#{world.pr}; self-approval is not allowed"
+    ) in capsys.readouterr().out
+    with pytest.raises(world.s3.exceptions.NoSuchKey):
+        world.state("prod")
+
+
+def test_a_re_run_is_decided_by_its_own_approval(world: World) -> None:
+    """Attempt 1 was rejected; the re-run (attempt 2) was approved: it applies."""
+    assert world.run("tf-plan", SHA1, "--environment", "prod", "--comment", "false")[0] == 0
+    world.github.set_approvals(
+        77,
+        [
+            FakeGitHub.review("rejected", "carol", ("prod",), comment="not now"),
+            FakeGitHub.review("approved", "lead", ("prod",)),
+        ],
+    )
+    os.environ["GITHUB_RUN_ATTEMPT"] = "2"
+    code, out = world.run("tf-apply-gated", SHA1, "--environment", "prod")
+    assert (code, out["result"], out["approved-by"]) == (0, "applied", "lead")
+
+
+def test_an_environment_without_reviewers_is_no_approval(world: World) -> None:
+    assert world.run("tf-plan", SHA1, "--environment", "dev", "--comment", "false")[0] == 0
+    world.github.protect_environment("dev")  # exists, nobody reviews it
+    approve(world, "dev")
+    code, out = world.run("tf-apply-gated", SHA1, "--environment", "dev")
     assert (code, out["failure_reason"]) == (1, "not-approved")
 
 
@@ -603,3 +647,89 @@ def test_issue_mode_waits_for_an_allowed_approver(world: World) -> None:
     issue = next(i for i in world.github.issues() if i["title"].startswith("slipway: approve"))
     assert issue["state"] == "closed"
     assert "Plan: 2 to add" in issue["body"]
+
+
+# --- the default branch: the plan shown and compared before the approval ----------------------
+
+
+def on_the_default_branch(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runs from now on are pushes to main (the merge of the pull request)."""
+    event = world.root.parent / "push.json"
+    event.write_text(
+        json.dumps({"ref": "refs/heads/main", "repository": {"default_branch": "main"}})
+    )
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "push")
+    monkeypatch.setenv("GITHUB_REF", "refs/heads/main")
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+
+
+def bot_comments(world: World, containing: str) -> list[str]:
+    return [c["body"] for c in world.github.comments(world.pr) if containing in c["body"]]
+
+
+def test_the_default_branch_plan_is_shown_on_the_merged_pull_request_beside_the_reviewed_one(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The pull request's plan (its merge ref, SHA2), shown on the pull request.
+    assert world.run("tf-plan", SHA2, "--environment", "prod")[0] == 0
+    reviewed_id = world.planned[(SHA2, "prod")][0]
+    on_the_default_branch(world, monkeypatch)
+
+    # Merged as SHA1 with nothing else changed: the same plan.
+    code, out = world.run("tf-plan", SHA1, "--environment", "prod", "--approval", "environment")
+    assert code == 0
+    assert (out["plan-source"], out["plan-changed"], out["reviewed-plan-id"]) == (
+        "default-branch",
+        "false",
+        reviewed_id,
+    )
+    assert out["pull-request"] == str(world.pr)
+    [shown] = bot_comments(world, f"prod at {SHA1[:7]}")
+    assert f"Same as the plan reviewed on #{world.pr} (`{reviewed_id}`)." in shown
+    assert out["plan-id"] in shown  # the marker names the plan the approver approves
+    assert "Same as the plan reviewed" in world.summary.read_text()
+
+    # Another commit landed on main before the merge: prod's plan is not the reviewed one.
+    main_tf = world.root / "infra" / "main.tf"
+    main_tf.write_text(MAIN_TF.replace('default = "small"', 'default = "large"'))
+    code, out = world.run("tf-plan", SHA1, "--environment", "prod", "--approval", "environment")
+    assert (code, out["plan-changed"]) == (0, "true")
+    # The sensitive output differs too: compared by digest, never shown.
+    note = (
+        f"Differs from the plan reviewed on #{world.pr}: terraform_data.service create (input); "
+        "output password create (value)."
+    )
+    [shown] = bot_comments(world, f"prod at {SHA1[:7]}")  # the same sticky comment, updated
+    assert note in shown
+    assert f"::warning::{note}" in capsys.readouterr().out
+    # Where no approval follows, a changed plan stops the pipeline (on-plan-change default).
+    code, out = world.run("tf-plan", SHA1, "--environment", "prod", "--approval", "none")
+    assert (code, out["plan-changed"]) == (1, "true")
+    assert f"::error::plan-changed: {note} (no approval follows)" in capsys.readouterr().out
+    code, _ = world.run("tf-plan", SHA1, "--environment", "prod", "--on-plan-change", "warn")
+    assert code == 0
+    code, _ = world.run(
+        "tf-plan", SHA1, "--environment", "prod", "--approval", "environment",
+        "--on-plan-change", "fail",
+    )  # fmt: skip
+    assert code == 1
+
+    # Approved after it was shown, that plan is applied, and the pull request says so.
+    approve(world, "prod")
+    code, out = world.run("tf-plan", SHA1, "--environment", "prod", "--approval", "environment")
+    assert code == 0
+    code, out = world.run("tf-apply-gated", SHA1, "--environment", "prod")
+    assert (code, out["result"]) == (0, "applied")
+    [result] = bot_comments(world, f"prod at {SHA1[:7]}: applied")
+    assert f"Plan `{out['plan-id']}` was applied, approved by @lead." in result
+    assert "| `service` | `large` |" in result
+    assert "s3cr3t" not in result and "(sensitive)" in result
+
+
+def test_a_direct_push_has_nothing_to_compare_with(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_the_default_branch(world, monkeypatch)
+    code, out = world.run("tf-plan", SHA2, "--environment", "staging", "--approval", "none")
+    assert (code, out["plan-changed"], out["pull-request"]) == (0, "", "")
+    assert "No pull request merged this commit" in world.summary.read_text()

@@ -241,12 +241,50 @@ def test_self_approval(forbid: bool, approved: bool) -> None:
         assert "self-approval is not allowed" in decision.reason
 
 
-def test_self_approval_plus_another_approver_passes() -> None:
+def test_each_attempt_is_decided_by_its_own_decision() -> None:
+    """The history holds every attempt's decision, oldest first: the latest is this one's."""
+    rejected_then_approved = [
+        review("rejected", "erin", "prod"),
+        review("approved", "carol", "prod"),
+    ]
+    decision = decide_environment_approval(rejected_then_approved, "prod", "dev", True, run_id=7)
+    assert (decision.approved, decision.approver) == (True, "carol")
+    # An earlier approval does not carry over to an attempt that was rejected.
+    approved_then_rejected = list(reversed(rejected_then_approved))
+    decision = decide_environment_approval(approved_then_rejected, "prod", "dev", True, run_id=7)
+    assert (decision.approved, decision.approver) == (False, "erin")
+    # A self-approval of this attempt is not made good by another reviewer's earlier one.
     decision = decide_environment_approval(
         [review("approved", "carol", "prod"), review("approved", "dev", "prod")],
         "prod",
         "dev",
         True,
+    )
+    assert (decision.approved, decision.approver) == (False, "dev")
+
+
+def test_everyone_who_took_part_in_the_change_is_self() -> None:
+    people = {
+        "dev": "triggered run 7",
+        "alice": "authored or committed pull request #12",
+    }
+    decision = decide_environment_approval(
+        [review("approved", "Alice", "prod")], "prod", people, True, run_id=7
+    )
+    assert decision.approved is False
+    assert decision.reason == (
+        "environment 'prod' was approved by Alice, who authored or committed pull request #12; "
+        "self-approval is not allowed"
+    )
+    decision = decide_environment_approval(
+        [review("approved", "carol", "prod")], "prod", people, True, run_id=7
+    )
+    assert (decision.approved, decision.approver) == (True, "carol")
+
+
+def test_pending_entries_decide_nothing() -> None:
+    decision = decide_environment_approval(
+        [review("approved", "carol", "prod"), review("pending", "erin", "prod")], "prod", "d", True
     )
     assert (decision.approved, decision.approver) == (True, "carol")
 
