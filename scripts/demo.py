@@ -24,7 +24,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT)]
 import localenv  # noqa: E402
-from localrun.demo_flow import Demo, DemoError, Services, Stage  # noqa: E402
+import localenv_images  # noqa: E402
+from localrun.demo_flow import ACCOUNTS, REGION, Demo, DemoError, Services, Stage  # noqa: E402
 from tests.fakes.ecs_progressor import EcsProgressor  # noqa: E402
 from tests.fakes.github_api import FakeGitHub  # noqa: E402
 from tests.fakes.release_site import built_engines, running_site  # noqa: E402
@@ -62,16 +63,29 @@ def prepare() -> dict[str, Any]:
     reset = urllib.request.Request(emulator.endpoint + "/moto-api/reset", method="POST")
     urllib.request.urlopen(reset, timeout=10).close()
     engine = localenv.start_docker()
-    registry = localenv.start_registry()
-    localenv.ensure_base_image(engine.endpoint)
+    plain_registry = localenv.start_registry()
+    # Pushes go through the front that refuses what ECR refuses, as dev's ECR registry.
+    registry = localenv_images.start_registry_front(
+        localenv.state_dir(), plain_registry.endpoint, emulator.endpoint,
+        account=ACCOUNTS["dev"], region=REGION,
+    )  # fmt: skip
+    kit = localenv_images.start_buildkit(
+        localenv.state_dir(), [registry.endpoint, plain_registry.endpoint]
+    )
+    base_image = localenv_images.push_base_image(
+        engine.endpoint, plain_registry.endpoint, kit, localenv.docker_dir()
+    )
     database = localenv.start_postgres()
     say(f"  AWS emulator {emulator.endpoint} (reset), Docker {engine.endpoint}")
-    say(f"  registry {registry.endpoint}, PostgreSQL 127.0.0.1:{database.port}")
+    say(f"  registry {registry.endpoint} (ECR's rules), PostgreSQL 127.0.0.1:{database.port}")
+    say(f"  BuildKit {kit.service.endpoint}: {', '.join(kit.platforms)}")
     say(f"  {DIM}ready in {time.monotonic() - started:.0f} s{RESET}")
     return {
         "endpoint": emulator.endpoint,
         "docker_host": engine.endpoint,
         "registry": registry.endpoint,
+        "buildx": kit.env(),
+        "base_image": base_image,
         "database_url": database.url,
         "tf_cli_config": tf_cli_config,
         "engines": engines,
@@ -112,7 +126,11 @@ def main() -> int:
         services = Services(
             endpoint=local["endpoint"],
             registry=local["registry"],
-            docker=localenv.docker_env(local["docker_host"], local["registry"]),
+            docker={
+                **localenv.docker_env(local["docker_host"], local["registry"]),
+                **local["buildx"],
+            },
+            base_image=local["base_image"],
             database_url=local["database_url"],
             github=github,
             progressor=progressor,

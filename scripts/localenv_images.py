@@ -13,13 +13,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import json
 import os
 import platform
 import shutil
 import subprocess
+import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -225,6 +224,10 @@ def start_buildkit(directory: Path, registries: list[str]) -> Buildkit:
                 str(state / "root"),
                 "--config",
                 str(config),
+                # As Docker's own BuildKit allows it: RUN steps on the host network where the
+                # build asks for it (network: host).
+                "--allow-insecure-entitlement",
+                "network.host",
             ],
             endpoint,
             lambda: socket_path.exists() and _buildkit_healthy(bin_dir, endpoint),
@@ -374,22 +377,16 @@ def push_base_image(
 
 
 def main(argv: list[str]) -> int:
-    """``buildkit start|stop`` for scripts/docker-env (the registry front needs the emulator:
-    it is started by the tests and the demo)."""
+    """``stop``: the front and buildkitd of the default state directory (scripts/docker-env
+    stop; the demo and the tests start them, the front needs the emulator)."""
     directory = localenv.state_dir()
-    if argv[:1] == ["start"]:
-        registry = localenv.running("registry", localenv.docker_dir(directory))
-        registries = [registry.endpoint] if registry else []
-        started = time.monotonic()
-        kit = start_buildkit(directory, registries)
-        print(
-            f"buildkit: {kit.service.endpoint} (builder {kit.builder}, "
-            f"{','.join(kit.platforms)}, {time.monotonic() - started:.1f}s)"
-        )
-        print(json.dumps(kit.env()))
-        return 0
     if argv[:1] == ["stop"]:
+        print(f"registry front: {'stopped' if stop_registry_front(directory) else 'not running'}")
         print(f"buildkit: {'stopped' if stop_buildkit(directory) else 'not running'}")
         return 0
-    print("usage: localenv_images.py buildkit start|stop")
+    print("usage: localenv_images.py stop", file=sys.stderr)
     return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

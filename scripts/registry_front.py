@@ -155,10 +155,28 @@ class Ecr:
                 )
         # The same manifest under the same tag (or by digest) again changes nothing.
         with contextlib.suppress(self.client.exceptions.ImageAlreadyExistsException):
-            self.client.put_image(**request)
+            if "imageTag" in request or not repository.get("imageTagMutabilityExclusionFilters"):
+                self.client.put_image(**request)
+            else:
+                self._put_untagged(repository, request)
         scan = repository.get("imageScanningConfiguration", {}).get("scanOnPush", False)
         if scan and media_type in IMAGE_MANIFESTS and not _is_attestation(body):
             self.client.start_image_scan(repositoryName=name, imageId={"imageDigest": digest})
+
+    def _put_untagged(self, repository: dict[str, Any], request: dict[str, Any]) -> None:
+        """moto fails (500) to record an image without a tag in a repository with exclusion
+        filters (it matches the filters against the missing tag): the setting is lifted for
+        that one call, under the front's lock, and put back."""
+        name = repository["repositoryName"]
+        self.client.put_image_tag_mutability(repositoryName=name, imageTagMutability="MUTABLE")
+        try:
+            self.client.put_image(**request)
+        finally:
+            self.client.put_image_tag_mutability(
+                repositoryName=name,
+                imageTagMutability=repository["imageTagMutability"],
+                imageTagMutabilityExclusionFilters=repository["imageTagMutabilityExclusionFilters"],
+            )
 
 
 def _is_attestation(body: bytes) -> bool:

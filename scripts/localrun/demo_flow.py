@@ -56,6 +56,8 @@ class Services:
     # How a job installs its engine: the local release site (mirror URL, its signing key)
     # and the runner's tool cache. No job finds an engine on PATH.
     engine_env: Mapping[str, str]
+    # The application's base image in a registry BuildKit pulls from (empty: the engine's).
+    base_image: str = ""
 
 
 @dataclass
@@ -338,6 +340,7 @@ class Demo:
             "ECR_PUSH_ROLE_ARN": dev["DEPLOY_ROLE_ARN"],
             "TEST_DATABASE_URL": self.services.database_url,
             "BUILD_NETWORK": "host",
+            "BASE_IMAGE": self.services.base_image,
             "BUILD_SECRETS": f"ca-bundle={ca_bundle}" if Path(ca_bundle).is_file() else "",
             "BAKE_TIME": BAKE_TIME,
             "APP_ENVIRONMENTS": json.dumps([environment]),

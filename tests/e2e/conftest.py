@@ -93,16 +93,19 @@ def run_workflow(
     variables: Mapping[str, str] | None = None,
     inputs: Mapping[str, str] | None = None,
     local_repositories: Mapping[str, Path] | None = None,
+    workdir: Path | None = None,
 ) -> ActRun:
     """Run one of tests/e2e/workflows with act on this host, the way the repository's own
     jobs run: the environment through an env file, the job's results through RESULT_FILE.
 
     ``variables`` become the ``vars`` context (a var file), ``inputs`` the workflow_dispatch
     inputs, and ``local_repositories`` maps ``owner/repo@ref`` to a directory act uses
-    instead of fetching it (for remote ``uses:`` of actions and reusable workflows)."""
+    instead of fetching it (for remote ``uses:`` of actions and reusable workflows).
+    ``workdir`` is the repository act runs in (default: this one; a clone with commits of
+    its own gives the run another commit SHA)."""
     result_file = tmp_path / "result.json"
     run = act.run_act(
-        REPO,
+        workdir or REPO,
         str(WORKFLOWS.relative_to(REPO) / workflow),
         tmp_path,
         event=event,

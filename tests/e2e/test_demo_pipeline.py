@@ -15,16 +15,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import DockerEnv
+from tests.conftest import BuildkitEnv, DockerEnv
 from tests.fakes.ecs_progressor import EcsProgressor
 from tests.fakes.github_api import FakeGitHub
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
+import localenv_images  # noqa: E402
 from localenv import docker_env as docker_variables  # noqa: E402
 from localrun.demo_flow import (  # noqa: E402
     ACCOUNTS,
     GITHUB_REPOSITORY,
+    REGION,
     STATE_KEY,
     Demo,
     DemoOutcome,
@@ -53,10 +55,27 @@ def github() -> Iterator[FakeGitHub]:
 
 
 @pytest.fixture
+def dev_registry(
+    aws: str, docker_env: DockerEnv, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The registry front as dev's ECR registry (the account the pipeline pushes to)."""
+    directory = tmp_path_factory.mktemp("dev-registry")
+    front = localenv_images.start_registry_front(
+        directory, docker_env.plain_registry, aws, account=ACCOUNTS["dev"], region=REGION
+    )
+    try:
+        yield front.endpoint
+    finally:
+        localenv_images.stop_registry_front(directory)
+
+
+@pytest.fixture
 def services(
     *,
     aws: str,
     docker_env: DockerEnv,
+    buildkit: BuildkitEnv,
+    dev_registry: str,
     postgres: str,
     github: FakeGitHub,
     tf_cli_config: str,
@@ -65,13 +84,14 @@ def services(
     with EcsProgressor(aws) as progressor:
         yield Services(
             endpoint=aws,
-            registry=docker_env.registry,
-            docker=docker_variables(docker_env.docker_host, docker_env.registry),
+            registry=dev_registry,
+            docker={**docker_variables(docker_env.docker_host, dev_registry), **buildkit.env},
             database_url=postgres,
             github=github,
             progressor=progressor,
             tf_cli_config=tf_cli_config,
             engine_env=engine_env,
+            base_image=buildkit.base_image,
         )
 
 
@@ -98,7 +118,10 @@ def manifest_exists(registry: str, image: str) -> bool:
     request = urllib.request.Request(
         f"http://{registry}/v2/{repository}/manifests/{digest}",
         method="HEAD",
-        headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"},
+        headers={
+            "Accept": "application/vnd.oci.image.index.v1+json, "
+            "application/vnd.docker.distribution.manifest.v2+json"
+        },
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         return bool(response.status == 200)

@@ -61,18 +61,20 @@ def test_build_run_push_and_read_the_digest_back(docker_env: Any, tmp_path: Path
     )
     assert checked.stdout == "secret-seen\ngone\n"
 
-    remote = parse_reference(f"{docker_env.registry}/slipway/hello:v1")
+    # Debian's registry itself (the front would want an ECR repository first).
+    registry = docker_env.plain_registry
+    remote = parse_reference(f"{registry}/slipway/hello:v1")
     docker_env.run("tag", local, str(remote))
     push = docker_env.run("push", str(remote))
     pushed = re.search(r"^v1: digest: (sha256:[0-9a-f]{64}) size: \d+$", push.stdout, re.M)
     assert pushed, push.stdout
 
-    digest, manifest = _manifest(docker_env.registry, remote.repository, "v1")
+    digest, manifest = _manifest(registry, remote.repository, "v1")
     assert digest == pushed.group(1)
     assert manifest["mediaType"] == "application/vnd.docker.distribution.manifest.v2+json"
     assert len(manifest["layers"]) == 3  # the imported base, COPY, RUN
 
-    by_digest, _ = _manifest(docker_env.registry, remote.repository, digest)
+    by_digest, _ = _manifest(registry, remote.repository, digest)
     assert by_digest == digest
     repo_digests = docker_env.run(
         "image", "inspect", "--format", "{{json .RepoDigests}}", str(remote)

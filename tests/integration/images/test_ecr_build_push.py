@@ -1,5 +1,6 @@
-"""ecr-build-push against moto's ECR API and the real local Docker engine and registry: build
-with a secret, push, read the digest back; a second run for the same commit builds nothing."""
+"""ecr-build-push against moto's ECR API and the real local Docker engine and registry, with the
+classic builder (a docker client without buildx, as Debian's Docker 20.10): build with a
+secret, push, read the digest back; a second run for the same commit builds nothing."""
 
 from __future__ import annotations
 
@@ -105,6 +106,11 @@ def test_build_push_then_skip_for_the_same_commit(
 ) -> None:
     registry = docker_env.registry
     assert main(_args(registry)) == 0, capsys.readouterr().out
+    log = capsys.readouterr().out
+    assert (
+        "builder: classic builder (docker build, BuildKit): the docker client has no buildx "
+        "plugin" in log
+    )
     first = read_outputs(github["outputs"])
     digest = _registry_digest(registry, "acme/web", SHA)
     assert first["digest"] == digest
@@ -117,7 +123,11 @@ def test_build_push_then_skip_for_the_same_commit(
 
     ecr = boto3.client("ecr", region_name="us-east-1")
     repo = ecr.describe_repositories(repositoryNames=["acme/web"])["repositories"][0]
-    assert repo["imageTagMutability"] == "IMMUTABLE"
+    assert repo["imageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"
+    assert repo["imageTagMutabilityExclusionFilters"] == [
+        {"filterType": "WILDCARD", "filter": "latest"},
+        {"filterType": "WILDCARD", "filter": "main"},
+    ]
     assert repo["imageScanningConfiguration"] == {"scanOnPush": True}
     assert repo["encryptionConfiguration"]["encryptionType"] == "AES256"
     policy = ecr.get_lifecycle_policy(repositoryName="acme/web")["lifecyclePolicyText"]
@@ -143,7 +153,8 @@ def test_build_push_then_skip_for_the_same_commit(
     assert labels["org.opencontainers.image.source"] == "https://github.com/acme/web"
 
     calls_before = github["calls"].read_text().splitlines()
-    assert [c.split()[0] for c in calls_before] == ["build", "push", "push", "push"]
+    # The probe for buildx (absent), then the classic build and one push per tag.
+    assert [c.split()[0] for c in calls_before] == ["buildx", "build", "push", "push", "push"]
 
     # Same commit again, with an extra tag: nothing built or pushed, the tag added.
     github["outputs"].unlink()
@@ -151,6 +162,6 @@ def test_build_push_then_skip_for_the_same_commit(
     second = read_outputs(github["outputs"])
     assert second["built"] == "false"
     assert second["digest"] == digest
-    assert github["calls"].read_text().splitlines() == calls_before
+    assert github["calls"].read_text().splitlines() == [*calls_before, "buildx version"]
     assert _registry_digest(registry, "acme/web", "release-1") == digest
     assert "skipped" in github["summary"].read_text()
