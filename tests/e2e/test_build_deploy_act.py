@@ -80,9 +80,8 @@ def test_the_built_index_is_what_gets_deployed(
     assert result["build_outcome"] == "success", log
     assert result["built"] == "true"
     assert "builder: buildx v0.38.2" in log
-    sha = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout.strip()
+    sha = result["sha"]  # the commit act ran (HEAD when the run started)
+    assert len(sha) == 40
     registry = act_env["REGISTRY"]
     digest, media_type = registry_manifest(registry, "shop/web", sha)
     # As on GitHub's runners: an OCI index (the image and its provenance attestation).
@@ -142,6 +141,7 @@ def test_several_commits_on_main_then_a_two_platform_image_on_arm64(
             assert run.returncode == 0, run.log
             result = run.result
             assert result["build_outcome"] == "success", run.log
+            assert result["sha"] == sha
             assert result["platforms"] == "linux/amd64,linux/arm64"
             digest, media_type = registry_manifest(registry, repository, sha)
             assert result["digest"] == digest
