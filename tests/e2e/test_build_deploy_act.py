@@ -58,6 +58,10 @@ def act_env(aws: str, progressor: EcsProgressor, docker_env: Any, buildkit: Any)
     }
 
 
+def registry_digest(registry: str, repository: str, reference: str) -> str:
+    return registry_manifest(registry, repository, reference)[0]
+
+
 def _commit(work: Path, message: str) -> str:
     """A new commit on main in ``work`` (a clone of this repository for the run)."""
     app = work / "tests" / "e2e" / "app" / "server.py"
