@@ -464,45 +464,6 @@ class RpcV2CborAdapter:
         return int(status.split(" ", 1)[0]), headers.to_wsgi_list(), answer
 
 
-# The emulator listens on plain HTTP where AWS's endpoints are HTTPS-only, and moto ignores
-# conditions other than StringEquals, so a TLS-only bucket policy (Deny when
-# aws:SecureTransport is false, as modules/state-backend writes) would deny every object
-# request. Clients of AWS always use TLS: statements that apply only to plain-HTTP requests
-# are left out before moto evaluates the policy; every other statement stays as it is.
-
-
-def applies_only_without_tls(statement: Mapping[str, Any]) -> bool:
-    condition = statement.get("Condition") or {}
-    if set(condition) != {"Bool"} or set(condition["Bool"]) != {"aws:SecureTransport"}:
-        return False
-    value = condition["Bool"]["aws:SecureTransport"]
-    values = value if isinstance(value, list) else [value]
-    return [str(v).lower() for v in values] == ["false"]
-
-
-def policy_for_tls_requests(document: str) -> str:
-    policy = json.loads(document)
-    statements = policy.get("Statement", [])
-    if isinstance(statements, list):
-        policy["Statement"] = [s for s in statements if not applies_only_without_tls(s)]
-    elif applies_only_without_tls(statements):
-        policy["Statement"] = []
-    return json.dumps(policy)
-
-
-def evaluate_bucket_policies_as_tls() -> None:
-    from moto.iam.access_control import IAMPolicy, PermissionResult
-    from moto.s3.models import FakeBucket
-
-    def get_permission(bucket: Any, action: str, resource: str) -> Any:
-        if bucket.policy is None:
-            return PermissionResult.NEUTRAL
-        document = policy_for_tls_requests(bucket.policy.decode())
-        return IAMPolicy(document).is_action_permitted(action, resource)
-
-    FakeBucket.get_permission = get_permission  # type: ignore[method-assign,assignment]
-
-
 # moto keeps no tags on Application Auto Scaling resources and does not implement its
 # TagResource, UntagResource and ListTagsForResource; the Terraform provider reads the tags
 # right after registering a scalable target and retries the 500 for minutes. They are kept
@@ -610,7 +571,9 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("MOTO_PORT", str(args.port))
     # Imported after the environment is set: moto reads some settings at import time.
     import emulator_alarm_history  # beside this file: sys.path[0] when run as a script
+    import emulator_bucket_policy
     import emulator_ecs
+    import emulator_s3_lifecycle
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,
@@ -618,7 +581,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     from werkzeug.serving import run_simple
 
-    evaluate_bucket_policies_as_tls()
+    # Bucket policies evaluated for the caller, with the condition keys S3 supplies
+    # (moto ignores principals and conditions): see emulator_bucket_policy.
+    emulator_bucket_policy.install()
+    emulator_s3_lifecycle.install()
     add_application_autoscaling_tags()
     emulator_alarm_history.install()
     emulator_ecs.install()

@@ -239,6 +239,10 @@ class Demo:
                     f"-var=environments=[{json.dumps(environment)}]",
                     f"-var=state_bucket_name=shop-tfstate-{account}",
                     "-var=force_destroy_state=true",
+                    # The demo reads each stack's outputs from its state as demo-admin; the
+                    # bucket policy keeps everyone else but the environment's roles out.
+                    "-var=state_administrator_arns="
+                    + json.dumps([f"arn:aws:iam::{account}:role/demo-admin"]),
                 )
                 variables = terraform.outputs()["github_environment_variables"][environment]
                 self.outcome.variables[environment] = dict(variables)
