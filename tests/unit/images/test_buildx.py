@@ -196,3 +196,46 @@ def test_inherited_config_and_login_are_pure() -> None:
     assert inherited_config({"credsStore": "pass"}) == {"auths": {}}
     updated = with_login({"auths": {}}, "h", "u", "p")
     assert updated == {"auths": {"h": {"auth": _auth("u", "p")}}}
+
+
+def test_logins_to_several_ecr_registries_land_in_the_private_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The push registry and a base image registry in another account and region: each
+    token from its own region's ECR, masked, written to the step's config only."""
+    import io
+
+    import boto3
+    from moto import mock_aws
+
+    from slipway.commands.ecr_publish import _login
+    from slipway.gha.runner import Runner
+
+    for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+    class Session:
+        region = "eu-west-1"
+
+        def client(self, name: str, region_name: str | None = None) -> object:
+            return boto3.client(name, region_name=region_name or self.region)
+
+    out = io.StringIO()
+    runner = Runner(env={"GITHUB_ACTIONS": "true"}, stdout=out)
+    home = tmp_path / "home"
+    push = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+    base = "222222222222.dkr.ecr.us-east-1.amazonaws.com"
+    with mock_aws(), private_docker_config({"HOME": str(home)}) as config:
+        session = Session()
+        ecr = session.client("ecr")
+        user, password = _login(runner, session, ecr, config, push)
+        _login(runner, session, ecr, config, base)
+        written = json.loads((config.directory / "config.json").read_text())
+        assert set(written["auths"]) == {push, base}
+        assert written["auths"][push] == {"auth": _auth(user, password)}
+        assert config.hosts == [push, base]
+    assert f"::add-mask::{password}" in out.getvalue()
+    assert not (home / ".docker").exists()  # nothing written to the runner's own config
+    assert not config.directory.exists()
