@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +72,8 @@ def github() -> Iterator[FakeGitHub]:
     with FakeGitHub(
         tokens={"act-token": "github-actions[bot]"}, repositories=(REPOSITORY,)
     ) as server:
+        # As the setup docs ask: production is protected by required reviewers.
+        server.protect_environment("prod", reviewers=("lead", "carol"))
         yield server
 
 
@@ -129,6 +132,7 @@ def variables(account: str, environments: list[str], backend_dir: Path) -> dict[
         "TF_PLAN_STORE_BUCKET": "",
         "TEST_ENVIRONMENTS": json.dumps(environments),
         "TEST_BACKEND_DIR": str(backend_dir),
+        "TEST_VARIABLES": "",
     }
 
 
@@ -155,6 +159,7 @@ class Pipeline:
         inputs: dict[str, str] | None = None,
         oidc_environment: str = "",
         unset: tuple[str, ...] = (),
+        extra: dict[str, str] | None = None,
     ) -> ActRun:
         directory = self.tmp_path / name
         directory.mkdir()
@@ -182,7 +187,10 @@ class Pipeline:
             secrets={"GITHUB_TOKEN": "act-token"},
             variables={
                 name: value
-                for name, value in variables(account, environments, self.backend_dir).items()
+                for name, value in {
+                    **variables(account, environments, self.backend_dir),
+                    **(extra or {}),
+                }.items()
                 if name not in unset
             },
             inputs=inputs,
@@ -331,6 +339,79 @@ def test_default_branch_applies_in_order_and_prod_waits_for_a_verified_approval(
     assert keys(s3[PROD_ACCOUNT], PROD_ACCOUNT, "dev/") == []
     assert keys(s3[PROD_ACCOUNT], PROD_ACCOUNT, "staging/") == []
     assert keys(s3[DEV_ACCOUNT], DEV_ACCOUNT, "prod/") == []
+
+
+def test_prod_plan_is_shown_with_its_difference_before_the_approval_then_applied_as_shown(
+    pipeline: Pipeline, s3: dict[str, Any], github: FakeGitHub
+) -> None:
+    """A pull request is planned; the commit that lands on main changes prod's plan; prod's
+    plan is shown on the merged pull request with that difference before anyone approves;
+    the reviewer approves after reading it; exactly that plan is applied, and the pull
+    request shows the result."""
+    sha = workspace.git(REPO, "rev-parse", "HEAD")
+    pr = github.open_pull_request("Grow the stack", login="alice")
+    github.add_pull_commits(pr, [(sha, "alice", "alice")])
+    prod: dict[str, Any] = {"account": PROD_ACCOUNT, "environments": ["prod"]}
+    run = pipeline.run(
+        "infra.yml",
+        "pull-request",
+        event="pull_request",
+        payload={"pull_request": {"number": pr, "head": {"ref": "grow"}}},
+        oidc_environment="prod-plan",
+        **prod,
+    )
+    assert run.returncode == 0, run.log
+    [reviewed] = github.comments(pr, REPOSITORY)
+    assert "+ replicas    = 3" in reviewed["body"]
+
+    # Merged; what landed on main raises prod's replicas. The reviewer reads the plan shown
+    # for prod, then approves: the review exists only once that comment does.
+    github.merge_pull_request(pr, sha)
+    shown_marker = f"prod at {sha[:7]}"
+    github.approve_when_commented(
+        RUN_ID, FakeGitHub.review("approved", "lead", ("prod",)), shown_marker
+    )
+    run = pipeline.run(
+        "infra.yml",
+        "merged",
+        event="push",
+        payload=PUSH,
+        extra={"TEST_VARIABLES": "replicas=4"},
+        **prod,
+    )
+    assert run.returncode == 0, run.log
+    result = pipeline_results(run)["prod"]
+    assert (result["result"], result["approved-by"], result["plan-changed"]) == (
+        "applied",
+        "lead",
+        "true",
+    ), run.log
+
+    # The plan job showed the plan, with its difference, on the merged pull request...
+    comments = github.comments(pr, REPOSITORY)
+    [shown] = [
+        c["body"]
+        for c in comments
+        if f"· {shown_marker}" in c["body"] and f"{shown_marker}: applied" not in c["body"]
+    ]
+    assert f"Differs from the plan reviewed on #{pr}: terraform_data.stack create (input)" in shown
+    assert "+ replicas    = 4" in shown
+    # ...before the approval was read: the apply job asked for it after the comment existed.
+    posted = [
+        i
+        for i, r in enumerate(github.requests)
+        if r.method in ("POST", "PATCH") and shown_marker in json.dumps(r.body)
+    ]
+    read = [i for i, r in enumerate(github.requests) if r.path.endswith(f"/{RUN_ID}/approvals")]
+    assert posted and read and posted[0] < read[0]
+    # Exactly the plan shown was applied.
+    shown_plan = re.search(r"<!-- slipway:plan (\{.*\}) -->", shown)
+    assert shown_plan is not None
+    assert json.loads(shown_plan.group(1))["id"] == result["plan-id"]
+    assert stack(s3[PROD_ACCOUNT], PROD_ACCOUNT, "prod")["replicas"] == 4
+    # And the pull request shows the result.
+    [outcome] = [c["body"] for c in comments if f"{shown_marker}: applied" in c["body"]]
+    assert f"Plan `{result['plan-id']}` was applied, approved by @lead." in outcome
 
 
 def test_personal_environment_is_created_then_destroyed(

@@ -31,6 +31,7 @@ def github() -> Iterator[FakeGitHub]:
     with FakeGitHub(
         tokens={"act-token": "github-actions[bot]"}, repositories=("acme/infra",)
     ) as server:
+        server.protect_environment("prod", reviewers=("lead",))
         yield server
 
 

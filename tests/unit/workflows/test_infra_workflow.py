@@ -50,20 +50,26 @@ def action_inputs(name: str) -> set[str]:
 def test_applies_are_chained_in_stage_order(infra: dict[str, Any]) -> None:
     jobs = infra["jobs"]
     applies = [f"apply-{n}" for n in range(1, STAGES + 1)]
+    plans = [f"plan-{n}" for n in range(1, STAGES + 1)]
     assert [name for name in jobs if name.startswith("apply-")] == applies
-    assert jobs["apply-1"]["needs"] == "stages"
+    assert jobs["apply-1"]["needs"] == ["stages", "plan-1"]
     for number in range(2, STAGES + 1):
         job = jobs[f"apply-{number}"]
-        assert job["needs"] == ["stages", f"apply-{number - 1}"]
-        # No always(): a stage runs only when the one before it succeeded.
+        assert job["needs"] == ["stages", f"plan-{number}", f"apply-{number - 1}"]
+        # A stage runs only when the one before it applied (and never after a cancel).
+        assert f"needs.apply-{number - 1}.result == 'success'" in job["if"]
         assert "always()" not in job["if"]
+        assert "!cancelled()" in job["if"]
         assert f"needs.stages.outputs.stage-{number} != ''" in job["if"]
     for number in range(1, STAGES + 1):
         job = jobs[f"apply-{number}"]
         assert job["uses"] == NESTED
         assert job["with"]["environment"] == f"${{{{ needs.stages.outputs.stage-{number} }}}}"
         assert job["with"]["approval"] == f"${{{{ needs.stages.outputs.approval-{number} }}}}"
-        assert job["with"]["action"] == "apply"
+        assert job["with"]["action"] == (
+            f"${{{{ needs.stages.outputs.approval-{number} == 'none'"
+            " && 'apply' || 'apply-plan' }}"
+        )
         assert "needs.stages.outputs.mode == 'apply'" in job["if"]
     assert set(jobs["stages"]["outputs"]) == {
         "mode",
@@ -71,7 +77,32 @@ def test_applies_are_chained_in_stage_order(infra: dict[str, Any]) -> None:
         *(f"stage-{n}" for n in range(1, STAGES + 1)),
         *(f"approval-{n}" for n in range(1, STAGES + 1)),
     }
-    assert jobs["report"]["needs"] == ["stages", *applies]
+    assert jobs["report"]["needs"] == ["stages", *plans, *applies]
+
+
+def test_a_protected_stage_plans_before_its_approval_and_applies_that_plan(
+    infra: dict[str, Any],
+) -> None:
+    """The plan job has no reviewers (the <env>-plan environment) and shows the plan; the
+    apply job waits for the approval and applies the plan named by the plan job's outputs."""
+    jobs = infra["jobs"]
+    for number in range(1, STAGES + 1):
+        plan = jobs[f"plan-{number}"]
+        assert plan["uses"] == NESTED
+        assert plan["with"]["action"] == "plan"
+        assert plan["with"]["github-environment"] == (
+            f"${{{{ needs.stages.outputs.stage-{number} }}}}"
+            "${{ inputs.plan-environment-suffix }}"
+        )
+        assert f"needs.stages.outputs.approval-{number} != 'none'" in plan["if"]
+        if number > 1:
+            # Planned once the stage before applied: the approver sees the plan to apply now.
+            assert plan["needs"] == ["stages", f"apply-{number - 1}"]
+        apply = jobs[f"apply-{number}"]
+        assert apply["with"]["plan-id"] == f"${{{{ needs.plan-{number}.outputs.plan-id }}}}"
+        assert apply["with"]["plan-digest"] == f"${{{{ needs.plan-{number}.outputs.plan-digest }}}}"
+        assert f"needs.plan-{number}.result == 'success'" in apply["if"]
+        assert f"needs.plan-{number}.result == 'skipped'" in apply["if"]
 
 
 def test_pull_requests_plan_every_environment_in_its_plan_environment(
@@ -103,7 +134,7 @@ def test_every_call_passes_only_inputs_the_called_workflow_declares(
     personal = load(examples / "personal-env.yml")["jobs"]["environment"]
     assert personal["uses"] == "./.github/workflows/infra-environment.yml"
     calls.append(personal["with"])
-    assert len(calls) == 1 + STAGES + 1
+    assert len(calls) == 1 + 2 * STAGES + 1
     for call in calls:
         assert set(call) <= set(declared), set(call) - set(declared)
         assert required <= set(call)
@@ -133,7 +164,16 @@ def test_each_environment_job_has_its_environment_oidc_and_concurrency(
         assert step["with"]["web-identity"] == "true"
         assert step["with"]["commit-sha"] == "${{ github.sha }}"
     assert steps["apply"]["if"] == "inputs.action != 'plan'"
+    assert steps["plan"]["if"] == "inputs.action != 'apply-plan'"
     assert steps["apply"]["with"]["approval"] == "${{ inputs.approval }}"
+    # The plan applied is named by outputs: this job's plan step, or the plan job's.
+    assert steps["apply"]["with"]["plan-id"] == (
+        "${{ inputs.action == 'apply-plan' && inputs.plan-id || steps.plan.outputs.plan-id }}"
+    )
+    assert steps["apply"]["with"]["plan-digest"] == (
+        "${{ inputs.action == 'apply-plan' && inputs.plan-digest"
+        " || steps.plan.outputs.plan-digest }}"
+    )
 
 
 def test_workflows_declare_id_token_permission_for_oidc(infra: dict[str, Any]) -> None:
@@ -190,6 +230,7 @@ def stages_env(**overrides: str) -> dict[str, str]:
     return {
         "ENVIRONMENTS": '["dev", "staging", "prod"]',
         "PROTECTED": '["prod"]',
+        "APPROVAL": "environment",
         "SUFFIX": "-plan",
         "MODE": "auto",
         "DEFAULT_BRANCH": "main",
@@ -248,6 +289,7 @@ def test_mode_follows_the_event_and_branch(
         ({"PROTECTED": "prod"}, "input 'protected-environments': expected a JSON list"),
         ({"SUFFIX": "/plan"}, "input 'plan-environment-suffix':"),
         ({"MODE": "deploy"}, "input 'mode': expected auto, plan or apply, got 'deploy'"),
+        ({"APPROVAL": "none"}, "input 'approval': expected environment or issue, got 'none'"),
     ],
 )
 def test_bad_stage_inputs_fail_with_one_line_naming_the_input(
@@ -286,6 +328,8 @@ def config_env(**overrides: str) -> dict[str, str]:
         "STATE_LOCKFILE": "true",
         "ROLE_VARIABLE": "TF_APPLY_ROLE_ARN",
         "ROLE_ARN": "arn:aws:iam::111111111111:role/terraform-apply",
+        "PLAN_ID": "",
+        "PLAN_DIGEST": "",
         "REGION": "eu-west-1",
         "ACCOUNT_ID": "111111111111",
         "STATE_BUCKET": "acme-tfstate-dev",
@@ -352,8 +396,15 @@ def test_missing_backend_file_is_optional(
     ("overrides", "message"),
     [
         ({"ENVIRONMENT": "dev alice"}, "input 'environment': expected letters, digits"),
-        ({"ACTION": "deploy"}, "input 'action': expected plan, apply or destroy, got 'deploy'"),
-        ({"APPROVAL": "maybe"}, "input 'approval': expected environment or none"),
+        (
+            {"ACTION": "deploy"},
+            "input 'action': expected plan, apply, apply-plan or destroy, got 'deploy'",
+        ),
+        ({"APPROVAL": "maybe"}, "input 'approval': expected environment, issue or none"),
+        (
+            {"ACTION": "apply-plan"},
+            "inputs 'plan-id' and 'plan-digest': apply-plan applies the plan they name",
+        ),
         ({"STATE_KEY_NAME": "a/b"}, "input 'state-key-name': expected a file name"),
         ({"REGION": ""}, "variable AWS_REGION is not set in GitHub environment 'dev'"),
         ({"STATE_BUCKET": ""}, "variable TF_STATE_BUCKET is not set in GitHub environment 'dev'"),
