@@ -282,7 +282,7 @@ def apply_plan(runner: Runner, request: ApplyRequest, out: Path) -> int:
     from slipway.aws.session import make_session
     from slipway.commands.terraform_flow import check_approval, prepare_engine, report_diagnostics
     from slipway.terraform.guard import check_destroy
-    from slipway.terraform.plan import load_plan
+    from slipway.terraform.plan import PlanFormatError, load_plan
     from slipway.terraform.plan_integrity import (
         PlanAppliedError,
         PlanMismatchError,
@@ -305,7 +305,10 @@ def apply_plan(runner: Runner, request: ApplyRequest, out: Path) -> int:
     except PlanAppliedError as error:
         return refuse(runner, "already-applied", str(error))
     runner.set_output("plan-id", stored.metadata.plan_id)
-    plan = load_plan(stored.plan_json)
+    try:
+        plan = load_plan(stored.plan_json)
+    except PlanFormatError as error:
+        return refuse(runner, "plan-mismatch", str(error))
     runner.info(f"plan {stored.metadata.plan_id}: {one_line_counts(plan)}")
 
     verdict = check_destroy(

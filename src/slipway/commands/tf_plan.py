@@ -177,7 +177,7 @@ def plan_metadata(
 def run(runner: Runner) -> int:
     from slipway.aws.session import make_session
     from slipway.commands.terraform_flow import prepare_engine, report_diagnostics
-    from slipway.terraform.plan import load_plan
+    from slipway.terraform.plan import PlanFormatError, load_plan
     from slipway.terraform.plan_store import PlanStore
     from slipway.terraform.render import one_line_counts
 
@@ -210,7 +210,10 @@ def run(runner: Runner) -> int:
     json_path = engine.show_json(planfile)
     text_path = out / "plan.txt"
     text_path.write_text(engine.show_text(planfile))
-    plan = load_plan(json_path)
+    try:
+        plan = load_plan(json_path)
+    except PlanFormatError as error:
+        return runner.fail(str(error))
     metadata = plan_metadata(runner.env, tf, version, planfile, plan)
     store = PlanStore(session.client("s3"), tf.bucket, tf.prefix, kms_key_id=tf.kms_key)
     saved = store.save(metadata, planfile, json_path, text_path)
@@ -243,6 +246,29 @@ def run(runner: Runner) -> int:
     )
 
 
+def plan_comment_body(
+    plan: Any,
+    *,
+    key: str,
+    title: str,
+    full_text: str,
+    details_url: str | None,
+    preface: str = "",
+    marker: str = "",
+) -> str:
+    """The sticky comment's body: the sticky header (added when it is written), the preface
+    and the plan marker are reserved before the plan is fitted, so the plan's tail (the
+    closing fence and the link to the full plan) is never the part cut off."""
+    from slipway.github.sticky import body_room
+    from slipway.terraform.render import render_comment
+
+    room = body_room(key) - len(preface) - len(marker) - 1
+    rendered = render_comment(
+        plan, title=title, full_plan_text=full_text, details_url=details_url, limit=room
+    )
+    return preface + rendered + "\n" + marker
+
+
 def publish(
     runner: Runner,
     request: PlanRequest,
@@ -269,8 +295,7 @@ def publish(
         run_page,
         sync_drift,
     )
-    from slipway.github.sticky import body_room
-    from slipway.terraform.render import render_comment, render_summary
+    from slipway.terraform.render import render_summary
 
     tf = request.tf
     json_path, text_path = files
@@ -296,13 +321,15 @@ def publish(
     )
     marker = plan_marker(saved.plan_id, saved.digest, tf.commit_sha, saved.ref.source)
     key = pr_key if review is None else pr_key + "|default-branch"
-    # The sticky header and the plan marker come on top: the plan keeps room for its tail
-    # (the link to the full plan) inside GitHub's limit.
-    room = body_room(key) - len(marker) - len(preface) - 1
-    comment = preface + render_comment(
-        plan, title=title, full_plan_text=full_text, details_url=run_page(runner.env), limit=room
+    comment = plan_comment_body(
+        plan,
+        key=key,
+        title=title,
+        full_text=full_text,
+        details_url=run_page(runner.env),
+        preface=preface,
+        marker=marker,
     )
-    comment += "\n" + marker
     if request.mode == "drift":
         sync_drift(runner, tf, plan.has_changes, comment)
         return 0

@@ -255,5 +255,15 @@ def load_plan(path: str | Path) -> Plan:
     """
     from slipway.terraform.stream import read_plan_sections
 
-    text = Path(path).read_text(encoding="utf-8")
-    return read_plan_sections(text, source=str(path))
+    name = Path(path).name
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise PlanFormatError(f"{name}: the plan JSON is not UTF-8 text") from None
+    if not text.strip():
+        raise PlanFormatError(f"{name}: the plan JSON is empty")
+    try:
+        return read_plan_sections(text, source=str(path))
+    except PlanFormatError as error:
+        # One line naming the file: what a runner shows as the step's error.
+        raise PlanFormatError(f"{name}: {' '.join(str(error).split())}") from None

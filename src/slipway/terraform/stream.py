@@ -48,6 +48,9 @@ def _decode(text: str, idx: int) -> tuple[Any, int]:
     try:
         return _decoder.raw_decode(text, _skip_space(text, idx))
     except json.JSONDecodeError as error:
+        # A string never closed runs to the end of the text: cut short, like an end reached.
+        if error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string"):
+            raise PlanFormatError("the plan JSON ends too early (truncated?)") from None
         raise PlanFormatError(f"the plan JSON is not valid: {error}") from None
 
 

@@ -733,3 +733,30 @@ def test_a_direct_push_has_nothing_to_compare_with(
     code, out = world.run("tf-plan", SHA2, "--environment", "staging", "--approval", "none")
     assert (code, out["plan-changed"], out["pull-request"]) == (0, "", "")
     assert "No pull request merged this commit" in world.summary.read_text()
+
+
+def test_a_malformed_plan_json_is_one_error_line_naming_the_file(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An engine whose `show -json` is cut short (a full disk, a crash): one line, no
+    traceback, nothing stored."""
+    assert world.run("tf-plan", SHA1, "--environment", "dev", "--comment", "false")[0] == 0
+    stored = len(world.s3.list_objects_v2(Bucket="plans")["Contents"])
+    wrapper = tmp_path / world.engine
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = show ] && [ "$2" = -json ]; then\n'
+        f'  "{world.binary}" "$@" | head -c 300\n'
+        "else\n"
+        f'  exec "{world.binary}" "$@"\n'
+        "fi\n"
+    )
+    wrapper.chmod(0o755)
+    capsys.readouterr()
+    code, _ = world.run("tf-plan", SHA2, "--environment", "dev", "--binary", str(wrapper))
+    out = capsys.readouterr().out
+    assert code == 1
+    errors = [line for line in out.splitlines() if line.startswith("::error")]
+    assert errors == ["::error::plan.json: the plan JSON ends too early (truncated?)"]
+    assert "Traceback" not in out
+    assert len(world.s3.list_objects_v2(Bucket="plans")["Contents"]) == stored

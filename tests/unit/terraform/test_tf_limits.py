@@ -76,3 +76,58 @@ def test_destructive_list_is_cut_last_and_counts_stay() -> None:
 
 def test_counts_are_disjoint_and_total() -> None:
     assert _big_plan(1, 2, 3, 4).counts == Counts(add=1, change=2, destroy=3, replace=4)
+
+
+def test_a_ten_thousand_change_comment_keeps_its_link_after_the_sticky_header() -> None:
+    """The sticky header goes on top of the rendered plan: its room is reserved first, so
+    what GitHub receives ends with the closed fence and the link to the full plan."""
+    from slipway.commands.plan_review import plan_marker
+    from slipway.commands.tf_plan import plan_comment_body
+    from slipway.github.comments import MAX_BODY_CHARS
+    from slipway.github.sticky import render_sticky
+
+    plan = _big_plan(7000, 2500, 300, 200)
+    key = "infra/live/prod|prod|s3:bucket=tf-state,key=prod/terraform.tfstate|default-branch"
+    marker = plan_marker("prod-0123456789ab-0123456789ab", "f" * 64, "0" * 40, "default-branch")
+    link = "https://github.com/acme/shop/actions/runs/4242"
+    body = render_sticky(
+        key,
+        plan_comment_body(
+            plan,
+            key=key,
+            title="`infra/live/prod` · prod at 0123456",
+            full_text="x" * 2_000_000,
+            details_url=link,
+            preface="> [!NOTE]\n> Same as the plan reviewed on #12.\n\n",
+            marker=marker,
+        ),
+    )
+    assert len(body) <= MAX_BODY_CHARS
+    assert "(truncated: GitHub limits a comment" not in body  # nothing cut blindly
+    assert link in body
+    assert body.rstrip().endswith(marker)
+    assert body.count("```") % 2 == 0  # every fence closed
+    assert body.count("<details>") == body.count("</details>")
+    assert "Plan: 7000 to add, 2500 to change, 300 to destroy, 200 to replace." in body
+
+
+def test_a_comment_within_a_few_characters_of_the_limit_still_closes() -> None:
+    """The old failure: a body that filled the limit, then gained the header."""
+    from slipway.commands.tf_plan import plan_comment_body
+    from slipway.github.comments import MAX_BODY_CHARS
+    from slipway.github.sticky import body_room, render_sticky
+
+    key = "k|prod|s3"
+    for full in range(60_000, 66_000, 350):
+        plan = _big_plan(40, 10, 0, 0)
+        body = render_sticky(
+            key,
+            plan_comment_body(
+                plan, key=key, title="prod", full_text="y" * full, details_url="https://u"
+            ),
+        )
+        assert len(body) <= MAX_BODY_CHARS
+        assert body.count("```") % 2 == 0, full
+        # The whole plan, or (when it does not fit) the link to it.
+        assert ("y" * full in body) != ("https://u" in body), full
+    assert body_room(key) < MAX_BODY_CHARS
