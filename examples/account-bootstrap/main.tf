@@ -165,7 +165,8 @@ data "aws_iam_policy_document" "deploy" {
     }
   }
 
-  # ecs-deploy: update the service, then watch its service deployment until ECS says COMPLETED.
+  # ecs-deploy: update the service, then follow its service deployment until ECS says it
+  # succeeded (cw-alarms-check reads the same deployments to know which alarms ECS baked).
   statement {
     sid     = "DeployTheService"
     actions = ["ecs:DescribeServices", "ecs:ListServiceDeployments", "ecs:UpdateService"]
@@ -174,9 +175,10 @@ data "aws_iam_policy_document" "deploy" {
     ])
   }
 
+  # ... and steer it: stop it (rollback: client), continue a paused one (continue-deployment).
   statement {
-    sid     = "WatchServiceDeployments"
-    actions = ["ecs:DescribeServiceDeployments"]
+    sid     = "FollowServiceDeployments"
+    actions = ["ecs:ContinueServiceDeployment", "ecs:DescribeServiceDeployments", "ecs:StopServiceDeployment"]
     resources = flatten([
       for c in local.deploy[each.key].clusters : [for s in local.deploy[each.key].services : "${local.ecs_arn}:service-deployment/${c}/${s}/*"]
     ])

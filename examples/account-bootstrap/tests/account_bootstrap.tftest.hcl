@@ -169,6 +169,15 @@ run "deploy_roles_get_exactly_what_the_actions_call" {
   assert {
     condition = anytrue([
       for s in data.aws_iam_policy_document.deploy["prod"].statement :
+      s.resources == toset(["arn:aws:ecs:eu-west-1:111122223333:service-deployment/prod*/prod*/*"])
+      if s.sid == "FollowServiceDeployments"
+    ])
+    error_message = "service deployments are followed, stopped and continued only for the environment's services"
+  }
+
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.deploy["prod"].statement :
       s.resources == toset(["arn:aws:ecs:eu-west-1:111122223333:task-definition/prod*:*"]) &&
       one(s.condition).variable == "ecs:cluster" && one(s.condition).values == tolist(["arn:aws:ecs:eu-west-1:111122223333:cluster/prod*"])
       if s.sid == "RunOneOffTasks"
@@ -180,7 +189,7 @@ run "deploy_roles_get_exactly_what_the_actions_call" {
     condition = toset(flatten([for s in data.aws_iam_policy_document.deploy["prod"].statement : tolist(s.actions)])) == toset([
       "ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions", "ecs:RegisterTaskDefinition",
       "ecs:TagResource", "ecs:DescribeServices", "ecs:ListServiceDeployments", "ecs:UpdateService",
-      "ecs:DescribeServiceDeployments", "ecs:RunTask", "ecs:DescribeTasks", "ecs:ListTasks", "iam:PassRole",
+      "ecs:DescribeServiceDeployments", "ecs:StopServiceDeployment", "ecs:ContinueServiceDeployment", "ecs:RunTask", "ecs:DescribeTasks", "ecs:ListTasks", "iam:PassRole",
       "ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
       "ecr:CreateRepository", "ecr:DescribeImageScanFindings", "ecr:DescribeImages", "ecr:DescribeRepositories",
       "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:PutLifecyclePolicy", "ecr:UploadLayerPart",
