@@ -7,8 +7,8 @@ holds the step's logins, and which is removed when the step ends. It starts from
 caller's config: its inline logins (``auths`` entries with an ``auth`` value, such as a
 ``docker/login-action`` made earlier) and its ``credHelpers`` are kept, so a base image that
 needed them still pulls; its ``credsStore`` is not, so no login of this step lands in a
-store that outlives it. The buildx plugin (``cli-plugins``) and builders (``BUILDX_CONFIG``)
-stay those of the caller's config.
+store that outlives it. The buildx plugin (``cli-plugins``), builders (``BUILDX_CONFIG``) and
+docker contexts (``contexts``, ``currentContext``) stay those of the caller's config.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ def inherited_config(source: Mapping[str, Any]) -> dict[str, Any]:
     helpers = source.get("credHelpers")
     if isinstance(helpers, Mapping) and helpers:
         config["credHelpers"] = dict(helpers)
+    if isinstance(source.get("currentContext"), str):
+        config["currentContext"] = source["currentContext"]
     return config
 
 
@@ -98,8 +100,9 @@ def private_docker_config(env: Mapping[str, str]) -> Iterator[PrivateDockerConfi
         private = PrivateDockerConfig(directory, inherited_config(_read_config(source)))
         (directory / "config.json").write_text(json.dumps(private.config))
         (directory / "config.json").chmod(0o600)
-        if (source / "cli-plugins").is_dir():
-            (directory / "cli-plugins").symlink_to((source / "cli-plugins").resolve())
+        for shared in ("cli-plugins", "contexts"):  # read-only for the docker client here
+            if (source / shared).is_dir():
+                (directory / shared).symlink_to((source / shared).resolve())
         private.env = {
             "DOCKER_CONFIG": str(directory),
             "BUILDX_CONFIG": env.get("BUILDX_CONFIG") or str(source / "buildx"),

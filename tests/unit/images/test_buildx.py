@@ -194,6 +194,10 @@ def test_private_docker_config_is_removed_on_error(tmp_path: Path) -> None:
 
 def test_inherited_config_and_login_are_pure() -> None:
     assert inherited_config({"credsStore": "pass"}) == {"auths": {}}
+    assert inherited_config({"currentContext": "remote"}) == {
+        "auths": {},
+        "currentContext": "remote",
+    }
     updated = with_login({"auths": {}}, "h", "u", "p")
     assert updated == {"auths": {"h": {"auth": _auth("u", "p")}}}
 
