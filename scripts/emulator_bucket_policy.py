@@ -39,8 +39,10 @@ for the permission each operation needs):
   ``s3:x-amz-acl``, ``s3:VersionId``, ``s3:prefix``, ``s3:delimiter`` and ``s3:max-keys``;
   every other key is absent;
 - an explicit Deny answers ``403 AccessDenied`` naming the caller, the action and the
-  resource; each key of DeleteObjects is evaluated on its own and reported in the answer's
-  ``Error`` list, as S3 does;
+  resource, in the words S3 uses for callers of the bucket's own account or organisation
+  (https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshoot-403-errors.html; a
+  HEAD answer has no body); each key of DeleteObjects is evaluated on its own and reported in
+  the answer's ``Error`` list, as S3 does;
 - the root user of the bucket's account can always Get, Put and Delete the bucket policy,
   whatever it says (the PutBucketPolicy API reference).
 
@@ -49,7 +51,9 @@ also needs an Allow in an identity or the bucket policy, and for another account
 both); S3 Block Public Access, ACLs, access points, VPC endpoint policies and SCPs; the keys
 of DeleteObjects are checked as ``s3:DeleteObject`` even with a version id (AWS:
 ``s3:DeleteObjectVersion``); browser POST uploads and S3 Select are not distinguished; the
-Allow statements are evaluated but never needed.
+Allow statements are evaluated but never needed; callers of other accounts get the detailed
+message too (S3 tells them only "Access Denied"); ``aws:SecureTransport`` is always true, so
+a plain-HTTP client is never refused by a TLS-only statement here.
 """
 
 from __future__ import annotations
