@@ -25,6 +25,7 @@ locals {
   monitoring_prefix  = var.name
   container_name     = var.service_name
   db_secret_password = "password"
+  shifting           = var.deployment_strategy != "ROLLING"
 
   # Everything that protects stateful resources follows deletion_protection / multi_az.
   protection = {
@@ -69,6 +70,10 @@ module "alb" {
   health_check = {
     path = var.health_check_path
   }
+
+  # BLUE_GREEN, CANARY, LINEAR: the second target group and the rules ECS shifts traffic with.
+  create_alternate_target_group = local.shifting
+  test_listener_port            = local.shifting ? var.test_listener_port : null
 }
 
 ################################################################################
@@ -159,6 +164,15 @@ module "ecs_service" {
 
   deployment_alarms = local.service_deployment_alarms
 
+  # ECS moves traffic between the target groups and bakes under the deployment alarms;
+  # the application pipeline follows it stage by stage (ecs-deploy).
+  deployment_strategy          = var.deployment_strategy
+  bake_time_in_minutes         = local.shifting ? var.bake_time_in_minutes : null
+  canary                       = var.canary
+  alternate_target_group_arn   = module.alb.alternate_target_group_arn
+  production_listener_rule_arn = module.alb.production_listener_rule_arn
+  test_listener_rule_arn       = module.alb.test_listener_rule_arn
+
   log_retention_in_days = var.log_retention_in_days
 }
 
@@ -207,9 +221,12 @@ module "monitoring" {
 
   alb = {
     load_balancer_arn_suffix = module.alb.alb_arn_suffix
-    target_group_arn_suffix  = module.alb.target_group_arn_suffix
+    # With BLUE_GREEN, CANARY or LINEAR production traffic moves to the other target group
+    # at every deployment: the alarms then watch the whole load balancer, and the unhealthy
+    # hosts alarm (one target group's metric) is left out.
+    target_group_arn_suffix = local.shifting ? null : module.alb.target_group_arn_suffix
     # Decided here, not from the suffix: the target group is created in the same apply.
-    enable_unhealthy_hosts_alarm = true
+    enable_unhealthy_hosts_alarm = !local.shifting
   }
 
   # Names from variables, not from module.ecs_service (see the top of this file).

@@ -28,6 +28,11 @@ output "service_name" {
   value       = module.ecs_service.service_name
 }
 
+output "deployment_strategy" {
+  description = "How ECS deploys the service: ROLLING, BLUE_GREEN, CANARY or LINEAR."
+  value       = module.ecs_service.deployment_strategy
+}
+
 output "container_name" {
   description = "Name of the service's main container (the key in ecs-deploy's `images` input)."
   value       = module.ecs_service.container_name

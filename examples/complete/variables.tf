@@ -172,6 +172,40 @@ variable "container_port" {
   }
 }
 
+variable "deployment_strategy" {
+  description = "How ECS deploys a new revision of the service: ROLLING, or BLUE_GREEN, CANARY, LINEAR (the load balancer then gets an alternate target group and the listener rules ECS shifts traffic with, and ECS bakes for bake_time_in_minutes under the deployment alarms)."
+  type        = string
+  default     = "ROLLING"
+  nullable    = false
+
+  validation {
+    condition     = contains(["ROLLING", "BLUE_GREEN", "CANARY", "LINEAR"], var.deployment_strategy)
+    error_message = "deployment_strategy must be ROLLING, BLUE_GREEN, CANARY or LINEAR."
+  }
+}
+
+variable "bake_time_in_minutes" {
+  description = "BLUE_GREEN, CANARY, LINEAR: minutes both revisions run after all production traffic moved, under the deployment alarms (null: ECS's default)."
+  type        = number
+  default     = null
+}
+
+variable "canary" {
+  description = "CANARY: the share of production traffic the new revision gets first, and for how many minutes."
+  type = object({
+    percent              = optional(number, 10)
+    bake_time_in_minutes = optional(number, 10)
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "test_listener_port" {
+  description = "BLUE_GREEN, CANARY, LINEAR: port of a test listener on the load balancer that reaches the new revision before production traffic does; null: none."
+  type        = number
+  default     = null
+}
+
 variable "service_cpu" {
   description = "Fargate task CPU units (256, 512, 1024, 2048, 4096, ...)."
   type        = number

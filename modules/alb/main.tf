@@ -181,3 +181,145 @@ resource "aws_lb_listener" "http" {
 
   tags = merge(var.tags, { Name = "${var.name}-http" })
 }
+
+################################################################################
+# Blue/green, canary and linear deployments: the alternate target group, and listener rules
+# that forward to both target groups. ECS registers the new revision's tasks in whichever
+# group is idle and shifts the rules' weights; the weights are ECS's from then on.
+################################################################################
+
+locals {
+  serving_listener_arn   = local.https_enabled ? try(aws_lb_listener.https[0].arn, null) : try(aws_lb_listener.http[0].arn, null)
+  alternate_target_group = coalesce(var.alternate_target_group_name, "${substr(coalesce(var.target_group_name, var.name), 0, 28)}-alt")
+  create_test_listener   = var.create_alternate_target_group && var.test_listener_port != null
+  test_listener_protocol = local.https_enabled ? "HTTPS" : "HTTP"
+}
+
+resource "aws_lb_target_group" "alternate" {
+  # checkov:skip=CKV_AWS_378:As the primary target group: TLS ends at the ALB, targets are private.
+  count = var.create_alternate_target_group ? 1 : 0
+
+  name                 = local.alternate_target_group
+  target_type          = "ip"
+  vpc_id               = var.vpc_id
+  port                 = var.target_port
+  protocol             = var.target_protocol
+  deregistration_delay = var.deregistration_delay
+
+  health_check {
+    enabled             = true
+    path                = var.health_check.path
+    port                = var.health_check.port
+    protocol            = var.target_protocol
+    matcher             = var.health_check.matcher
+    interval            = var.health_check.interval
+    timeout             = var.health_check.timeout
+    healthy_threshold   = var.health_check.healthy_threshold
+    unhealthy_threshold = var.health_check.unhealthy_threshold
+  }
+
+  tags = merge(var.tags, { Name = local.alternate_target_group })
+}
+
+resource "aws_lb_listener_rule" "production" {
+  count = var.create_alternate_target_group ? 1 : 0
+
+  listener_arn = local.serving_listener_arn
+  priority     = var.production_rule_priority
+
+  action {
+    type = "forward"
+
+    forward {
+      target_group {
+        arn    = aws_lb_target_group.this.arn
+        weight = 100
+      }
+
+      target_group {
+        arn    = aws_lb_target_group.alternate[0].arn
+        weight = 0
+      }
+    }
+  }
+
+  condition {
+    path_pattern {
+      values = ["/*"]
+    }
+  }
+
+  tags = merge(var.tags, { Name = "${var.name}-production" })
+
+  lifecycle {
+    # ECS shifts the weights during every deployment and leaves them where it finished.
+    ignore_changes = [action]
+  }
+}
+
+resource "aws_lb_listener" "test" {
+  # checkov:skip=CKV_AWS_2:HTTPS with a certificate; without one plain HTTP, as the HTTP listener (development).
+  # checkov:skip=CKV_AWS_103:The TLS policy is var.ssl_policy, TLS 1.3 only, when HTTPS.
+  count = local.create_test_listener ? 1 : 0
+
+  load_balancer_arn = aws_lb.this.arn
+  port              = var.test_listener_port
+  protocol          = local.test_listener_protocol
+  ssl_policy        = local.https_enabled ? var.ssl_policy : null
+  certificate_arn   = local.https_enabled ? var.certificate_arn : null
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.this.arn
+  }
+
+  tags = merge(var.tags, { Name = "${var.name}-test" })
+}
+
+resource "aws_lb_listener_rule" "test" {
+  count = local.create_test_listener ? 1 : 0
+
+  listener_arn = aws_lb_listener.test[0].arn
+  priority     = var.production_rule_priority
+
+  action {
+    type = "forward"
+
+    forward {
+      target_group {
+        arn    = aws_lb_target_group.this.arn
+        weight = 100
+      }
+
+      target_group {
+        arn    = aws_lb_target_group.alternate[0].arn
+        weight = 0
+      }
+    }
+  }
+
+  condition {
+    path_pattern {
+      values = ["/*"]
+    }
+  }
+
+  tags = merge(var.tags, { Name = "${var.name}-test" })
+
+  lifecycle {
+    ignore_changes = [action]
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "test" {
+  for_each = local.create_test_listener ? toset(var.test_ingress_cidr_blocks) : toset([])
+
+  security_group_id = aws_security_group.this.id
+  description       = "Test traffic from ${each.value}"
+  ip_protocol       = "tcp"
+  from_port         = var.test_listener_port
+  to_port           = var.test_listener_port
+  cidr_ipv4         = each.value
+
+  tags = merge(var.tags, { Name = "${var.name}-alb-test" })
+}

@@ -47,3 +47,28 @@ output "http_listener_arn" {
   description = "ARN of the HTTP listener (redirect or development forward); null when create_http_listener = false."
   value       = try(aws_lb_listener.http[0].arn, null)
 }
+
+output "alternate_target_group_arn" {
+  description = "ARN of the alternate target group (the ecs-service module's alternate_target_group_arn); null without create_alternate_target_group."
+  value       = try(aws_lb_target_group.alternate[0].arn, null)
+}
+
+output "alternate_target_group_arn_suffix" {
+  description = "ARN suffix of the alternate target group, for CloudWatch metrics; null without create_alternate_target_group."
+  value       = try(aws_lb_target_group.alternate[0].arn_suffix, null)
+}
+
+output "production_listener_rule_arn" {
+  description = "ARN of the production listener rule whose weights ECS shifts (the ecs-service module's production_listener_rule_arn); null without create_alternate_target_group."
+  value       = try(aws_lb_listener_rule.production[0].arn, null)
+}
+
+output "test_listener_arn" {
+  description = "ARN of the test listener; null without test_listener_port."
+  value       = try(aws_lb_listener.test[0].arn, null)
+}
+
+output "test_listener_rule_arn" {
+  description = "ARN of the test listener rule (the ecs-service module's test_listener_rule_arn); null without test_listener_port."
+  value       = try(aws_lb_listener_rule.test[0].arn, null)
+}

@@ -302,3 +302,65 @@ variable "tags" {
   default     = {}
   nullable    = false
 }
+
+################################################################################
+# Blue/green, canary and linear deployments (ECS shifts traffic between two target groups)
+################################################################################
+
+variable "create_alternate_target_group" {
+  description = "Create what ECS needs to shift traffic in BLUE_GREEN, CANARY and LINEAR deployments (the ecs-service module's deployment_strategy): a second target group like the first, and a production listener rule on the serving listener (HTTPS with a certificate, else HTTP) that forwards to both with weights 100/0. ECS moves the weights during a deployment; Terraform ignores them afterwards."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "alternate_target_group_name" {
+  description = "Name of the alternate target group; null uses the target group's name with an \"-alt\" suffix (shortened to 32 characters)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alternate_target_group_name == null || can(regex("^[a-zA-Z0-9]([a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$", coalesce(var.alternate_target_group_name, "-")))
+    error_message = "alternate_target_group_name must be 1-32 letters, digits and hyphens and must not start or end with a hyphen."
+  }
+}
+
+variable "production_rule_priority" {
+  description = "Priority of the production listener rule (1-50000, lower is evaluated first). It matches every path, so rules of your own that must win need a lower number."
+  type        = number
+  default     = 100
+  nullable    = false
+
+  validation {
+    condition     = var.production_rule_priority >= 1 && var.production_rule_priority <= 50000 && floor(var.production_rule_priority) == var.production_rule_priority
+    error_message = "production_rule_priority must be a whole number from 1 to 50000."
+  }
+}
+
+variable "test_listener_port" {
+  description = "Port of a test listener whose rule sends test traffic to the new revision before production traffic moves (TEST_TRAFFIC_SHIFT); null creates none. Needs create_alternate_target_group. HTTPS with a certificate, else HTTP."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.test_listener_port == null || try(var.test_listener_port >= 1 && var.test_listener_port <= 65535 && floor(var.test_listener_port) == var.test_listener_port && !contains([80, 443], var.test_listener_port), false)
+    error_message = "test_listener_port must be a whole number from 1 to 65535 other than 80 and 443, or null."
+  }
+
+  validation {
+    condition     = var.test_listener_port == null || var.create_alternate_target_group
+    error_message = "test_listener_port needs create_alternate_target_group = true (test traffic goes to the alternate target group)."
+  }
+}
+
+variable "test_ingress_cidr_blocks" {
+  description = "IPv4 CIDRs allowed to reach the test listener (testers, a VPN, the CI runners). Empty: nobody from outside the load balancer's security group."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for c in var.test_ingress_cidr_blocks : try(cidrhost(c, 0) == split("/", c)[0], false)])
+    error_message = "test_ingress_cidr_blocks must contain IPv4 network addresses such as 10.0.0.0/8."
+  }
+}

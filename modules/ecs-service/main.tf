@@ -7,6 +7,11 @@ locals {
   log_group_name = coalesce(var.log_group_name, "/ecs/${var.name}")
   load_balanced  = var.target_group_arn != null
 
+  # BLUE_GREEN, CANARY, LINEAR: ECS shifts traffic between two target groups and bakes.
+  shifting               = var.deployment_strategy != "ROLLING"
+  load_balancer_role_arn = var.load_balancer_role_arn != null ? var.load_balancer_role_arn : try(aws_iam_role.load_balancer[0].arn, null)
+  hooks_needing_a_role   = [for h in values(var.lifecycle_hooks) : h.lambda_function_arn if h.role_arn == null]
+
   secret_pattern = "^arn:aws[a-z-]*:secretsmanager:"
   ssm_pattern    = "^arn:aws[a-z-]*:ssm:"
 
@@ -276,6 +281,76 @@ resource "aws_iam_role_policy" "execute_command" {
 }
 
 ################################################################################
+# IAM: the roles ECS itself uses in BLUE_GREEN, CANARY and LINEAR deployments: one to move
+# traffic between the target groups, one to invoke the lifecycle hooks
+################################################################################
+
+data "aws_iam_policy_document" "ecs_assume" {
+  statement {
+    sid     = "EcsAssume"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["ecs.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "load_balancer" {
+  count = local.shifting && var.load_balancer_role_arn == null ? 1 : 0
+
+  name_prefix          = "${var.name}-lb-"
+  description          = "ECS moves traffic between the target groups of ${var.name} with this role"
+  assume_role_policy   = data.aws_iam_policy_document.ecs_assume.json
+  permissions_boundary = var.iam_role_permissions_boundary
+
+  tags = merge(var.tags, { Name = "${var.name}-load-balancer" })
+}
+
+resource "aws_iam_role_policy_attachment" "load_balancer" {
+  count = length(aws_iam_role.load_balancer)
+
+  role       = aws_iam_role.load_balancer[0].name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+}
+
+data "aws_iam_policy_document" "lifecycle_hooks" {
+  count = length(local.hooks_needing_a_role) > 0 ? 1 : 0
+
+  statement {
+    sid       = "InvokeHooks"
+    actions   = ["lambda:InvokeFunction"]
+    resources = distinct(local.hooks_needing_a_role)
+  }
+}
+
+resource "aws_iam_role" "lifecycle_hooks" {
+  count = length(local.hooks_needing_a_role) > 0 ? 1 : 0
+
+  name_prefix          = "${var.name}-hooks-"
+  description          = "ECS invokes the deployment lifecycle hooks of ${var.name} with this role"
+  assume_role_policy   = data.aws_iam_policy_document.ecs_assume.json
+  permissions_boundary = var.iam_role_permissions_boundary
+
+  tags = merge(var.tags, { Name = "${var.name}-lifecycle-hooks" })
+}
+
+resource "aws_iam_role_policy" "lifecycle_hooks" {
+  count = length(aws_iam_role.lifecycle_hooks)
+
+  name   = "invoke-hooks"
+  role   = aws_iam_role.lifecycle_hooks[0].id
+  policy = data.aws_iam_policy_document.lifecycle_hooks[0].json
+}
+
+################################################################################
 # Task definition (the INITIAL revision; the pipeline registers the next ones)
 ################################################################################
 
@@ -407,6 +482,42 @@ resource "aws_ecs_service" "this" {
     rollback = var.deployment_circuit_breaker.rollback
   }
 
+  # Always sent, strategy included: the attribute is computed, so a configuration that
+  # left it out could never switch a service back to ROLLING.
+  deployment_configuration {
+    strategy             = var.deployment_strategy
+    bake_time_in_minutes = local.shifting ? var.bake_time_in_minutes : null
+
+    dynamic "canary_configuration" {
+      for_each = var.deployment_strategy == "CANARY" ? [var.canary] : []
+
+      content {
+        canary_percent              = canary_configuration.value.percent
+        canary_bake_time_in_minutes = canary_configuration.value.bake_time_in_minutes
+      }
+    }
+
+    dynamic "linear_configuration" {
+      for_each = var.deployment_strategy == "LINEAR" ? [var.linear] : []
+
+      content {
+        step_percent              = linear_configuration.value.step_percent
+        step_bake_time_in_minutes = linear_configuration.value.step_bake_time_in_minutes
+      }
+    }
+
+    dynamic "lifecycle_hook" {
+      for_each = var.lifecycle_hooks
+
+      content {
+        hook_target_arn  = lifecycle_hook.value.lambda_function_arn
+        lifecycle_stages = lifecycle_hook.value.stages
+        role_arn         = lifecycle_hook.value.role_arn != null ? lifecycle_hook.value.role_arn : aws_iam_role.lifecycle_hooks[0].arn
+        hook_details     = lifecycle_hook.value.hook_details
+      }
+    }
+  }
+
   dynamic "alarms" {
     for_each = length(var.deployment_alarms.alarm_names) > 0 ? [var.deployment_alarms] : []
 
@@ -424,12 +535,28 @@ resource "aws_ecs_service" "this" {
       target_group_arn = load_balancer.value
       container_name   = var.container.name
       container_port   = var.container.port
+
+      dynamic "advanced_configuration" {
+        for_each = local.shifting && var.alternate_target_group_arn != null ? [1] : []
+
+        content {
+          alternate_target_group_arn = var.alternate_target_group_arn
+          production_listener_rule   = var.production_listener_rule_arn
+          test_listener_rule         = var.test_listener_rule_arn
+          role_arn                   = local.load_balancer_role_arn
+        }
+      }
     }
   }
 
   tags = merge(var.tags, { Name = var.name })
 
-  depends_on = [aws_iam_role_policy_attachment.execution, aws_iam_role_policy.execution]
+  depends_on = [
+    aws_iam_role_policy_attachment.execution,
+    aws_iam_role_policy.execution,
+    aws_iam_role_policy_attachment.load_balancer,
+    aws_iam_role_policy.lifecycle_hooks,
+  ]
 
   lifecycle {
     ignore_changes = [task_definition]
@@ -478,6 +605,42 @@ resource "aws_ecs_service" "autoscaled" {
     rollback = var.deployment_circuit_breaker.rollback
   }
 
+  # Always sent, strategy included: the attribute is computed, so a configuration that
+  # left it out could never switch a service back to ROLLING.
+  deployment_configuration {
+    strategy             = var.deployment_strategy
+    bake_time_in_minutes = local.shifting ? var.bake_time_in_minutes : null
+
+    dynamic "canary_configuration" {
+      for_each = var.deployment_strategy == "CANARY" ? [var.canary] : []
+
+      content {
+        canary_percent              = canary_configuration.value.percent
+        canary_bake_time_in_minutes = canary_configuration.value.bake_time_in_minutes
+      }
+    }
+
+    dynamic "linear_configuration" {
+      for_each = var.deployment_strategy == "LINEAR" ? [var.linear] : []
+
+      content {
+        step_percent              = linear_configuration.value.step_percent
+        step_bake_time_in_minutes = linear_configuration.value.step_bake_time_in_minutes
+      }
+    }
+
+    dynamic "lifecycle_hook" {
+      for_each = var.lifecycle_hooks
+
+      content {
+        hook_target_arn  = lifecycle_hook.value.lambda_function_arn
+        lifecycle_stages = lifecycle_hook.value.stages
+        role_arn         = lifecycle_hook.value.role_arn != null ? lifecycle_hook.value.role_arn : aws_iam_role.lifecycle_hooks[0].arn
+        hook_details     = lifecycle_hook.value.hook_details
+      }
+    }
+  }
+
   dynamic "alarms" {
     for_each = length(var.deployment_alarms.alarm_names) > 0 ? [var.deployment_alarms] : []
 
@@ -495,12 +658,28 @@ resource "aws_ecs_service" "autoscaled" {
       target_group_arn = load_balancer.value
       container_name   = var.container.name
       container_port   = var.container.port
+
+      dynamic "advanced_configuration" {
+        for_each = local.shifting && var.alternate_target_group_arn != null ? [1] : []
+
+        content {
+          alternate_target_group_arn = var.alternate_target_group_arn
+          production_listener_rule   = var.production_listener_rule_arn
+          test_listener_rule         = var.test_listener_rule_arn
+          role_arn                   = local.load_balancer_role_arn
+        }
+      }
     }
   }
 
   tags = merge(var.tags, { Name = var.name })
 
-  depends_on = [aws_iam_role_policy_attachment.execution, aws_iam_role_policy.execution]
+  depends_on = [
+    aws_iam_role_policy_attachment.execution,
+    aws_iam_role_policy.execution,
+    aws_iam_role_policy_attachment.load_balancer,
+    aws_iam_role_policy.lifecycle_hooks,
+  ]
 
   lifecycle {
     ignore_changes = [task_definition, desired_count]

@@ -74,3 +74,18 @@ output "log_group_arn" {
   description = "ARN of the CloudWatch log group."
   value       = aws_cloudwatch_log_group.this.arn
 }
+
+output "deployment_strategy" {
+  description = "How ECS deploys a new revision: ROLLING, BLUE_GREEN, CANARY or LINEAR."
+  value       = var.deployment_strategy
+}
+
+output "load_balancer_role_arn" {
+  description = "ARN of the role ECS moves traffic between the target groups with (BLUE_GREEN, CANARY, LINEAR); null for ROLLING."
+  value       = local.shifting ? local.load_balancer_role_arn : null
+}
+
+output "lifecycle_hooks_role_arn" {
+  description = "ARN of the role the module created to invoke the lifecycle hooks; null when none was needed."
+  value       = try(aws_iam_role.lifecycle_hooks[0].arn, null)
+}

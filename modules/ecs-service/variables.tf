@@ -495,3 +495,178 @@ variable "wait_for_steady_state" {
   default     = false
   nullable    = false
 }
+
+################################################################################
+# Deployment strategy: ROLLING, or ECS's own BLUE_GREEN, CANARY and LINEAR deployments
+################################################################################
+
+variable "deployment_strategy" {
+  description = "How ECS deploys a new revision. ROLLING replaces tasks in place. BLUE_GREEN starts the new revision beside the old, moves test traffic, then all production traffic at once; CANARY moves canary.percent first and the rest after canary.bake_time_in_minutes; LINEAR moves linear.step_percent every linear.step_bake_time_in_minutes. The three traffic-shifting strategies need the alternate target group and the listener rules (the alb module's create_alternate_target_group), bake for bake_time_in_minutes with both revisions running, and roll back on the deployment alarms."
+  type        = string
+  default     = "ROLLING"
+  nullable    = false
+
+  validation {
+    condition     = contains(["ROLLING", "BLUE_GREEN", "CANARY", "LINEAR"], var.deployment_strategy)
+    error_message = "deployment_strategy must be ROLLING, BLUE_GREEN, CANARY or LINEAR."
+  }
+}
+
+variable "bake_time_in_minutes" {
+  description = "BLUE_GREEN, CANARY, LINEAR: minutes ECS keeps both revisions running after all production traffic moved, watching the deployment alarms, before it removes the old one (0-1440). A rollback in that time is immediate. null leaves ECS's default."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.bake_time_in_minutes == null || try(var.bake_time_in_minutes >= 0 && var.bake_time_in_minutes <= 1440 && floor(var.bake_time_in_minutes) == var.bake_time_in_minutes, false)
+    error_message = "bake_time_in_minutes must be a whole number from 0 to 1440, or null."
+  }
+
+  validation {
+    condition     = var.bake_time_in_minutes == null || var.deployment_strategy != "ROLLING"
+    error_message = "bake_time_in_minutes needs deployment_strategy BLUE_GREEN, CANARY or LINEAR."
+  }
+}
+
+variable "canary" {
+  description = "CANARY: the percentage of production traffic the new revision gets first (0.1-100) and how many minutes it serves it before the rest moves (0-1440)."
+  type = object({
+    percent              = optional(number, 10)
+    bake_time_in_minutes = optional(number, 10)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.canary.percent >= 0.1 && var.canary.percent <= 100
+    error_message = "canary.percent must be from 0.1 to 100."
+  }
+
+  validation {
+    condition     = var.canary.bake_time_in_minutes >= 0 && var.canary.bake_time_in_minutes <= 1440 && floor(var.canary.bake_time_in_minutes) == var.canary.bake_time_in_minutes
+    error_message = "canary.bake_time_in_minutes must be a whole number from 0 to 1440."
+  }
+}
+
+variable "linear" {
+  description = "LINEAR: the percentage of production traffic moved at each step (3-100) and the minutes between two steps (0-1440)."
+  type = object({
+    step_percent              = optional(number, 10)
+    step_bake_time_in_minutes = optional(number, 6)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.linear.step_percent >= 3 && var.linear.step_percent <= 100
+    error_message = "linear.step_percent must be from 3 to 100."
+  }
+
+  validation {
+    condition     = var.linear.step_bake_time_in_minutes >= 0 && var.linear.step_bake_time_in_minutes <= 1440 && floor(var.linear.step_bake_time_in_minutes) == var.linear.step_bake_time_in_minutes
+    error_message = "linear.step_bake_time_in_minutes must be a whole number from 0 to 1440."
+  }
+}
+
+variable "lifecycle_hooks" {
+  description = "BLUE_GREEN, CANARY, LINEAR: Lambda functions ECS invokes at lifecycle stages (keyed by a stable name); a function answering FAILED rolls the deployment back. stages: RECONCILE_SERVICE, PRE_SCALE_UP, POST_SCALE_UP, TEST_TRAFFIC_SHIFT, POST_TEST_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT, POST_PRODUCTION_TRAFFIC_SHIFT. role_arn: the role ECS invokes them with; null creates one allowed to invoke exactly these functions. hook_details: JSON passed to every invocation."
+  type = map(object({
+    lambda_function_arn = string
+    stages              = list(string)
+    role_arn            = optional(string)
+    hook_details        = optional(string)
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for h in values(var.lifecycle_hooks) : can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[a-zA-Z0-9_-]+(:[a-zA-Z0-9_$-]+)?$", h.lambda_function_arn))])
+    error_message = "Every lifecycle_hooks lambda_function_arn must be a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>[:<alias>])."
+  }
+
+  validation {
+    condition = alltrue([for h in values(var.lifecycle_hooks) : length(h.stages) > 0 && alltrue([
+      for s in h.stages : contains(["RECONCILE_SERVICE", "PRE_SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"], s)
+    ])])
+    error_message = "Every lifecycle_hooks entry needs stages from RECONCILE_SERVICE, PRE_SCALE_UP, POST_SCALE_UP, TEST_TRAFFIC_SHIFT, POST_TEST_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT, POST_PRODUCTION_TRAFFIC_SHIFT."
+  }
+
+  validation {
+    condition     = alltrue([for h in values(var.lifecycle_hooks) : h.role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", h.role_arn))])
+    error_message = "Every lifecycle_hooks role_arn must be an IAM role ARN, or null."
+  }
+
+  validation {
+    condition     = alltrue([for h in values(var.lifecycle_hooks) : h.hook_details == null || can(jsondecode(h.hook_details))])
+    error_message = "Every lifecycle_hooks hook_details must be JSON, or null."
+  }
+
+  validation {
+    condition     = length(var.lifecycle_hooks) == 0 || var.deployment_strategy != "ROLLING"
+    error_message = "lifecycle_hooks need deployment_strategy BLUE_GREEN, CANARY or LINEAR."
+  }
+}
+
+variable "alternate_target_group_arn" {
+  description = "BLUE_GREEN, CANARY, LINEAR with target_group_arn: the second target group ECS registers the new revision in (the alb module's alternate_target_group_arn)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alternate_target_group_arn == null || can(regex("^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:targetgroup/.+$", coalesce(var.alternate_target_group_arn, "-")))
+    error_message = "alternate_target_group_arn must be a target group ARN."
+  }
+
+  validation {
+    condition     = var.target_group_arn == null || var.deployment_strategy == "ROLLING" || var.alternate_target_group_arn != null
+    error_message = "A BLUE_GREEN, CANARY or LINEAR service behind a load balancer needs alternate_target_group_arn (the alb module's, with create_alternate_target_group = true)."
+  }
+
+  validation {
+    condition     = var.alternate_target_group_arn == null || (var.deployment_strategy != "ROLLING" && var.target_group_arn != null)
+    error_message = "alternate_target_group_arn needs target_group_arn and deployment_strategy BLUE_GREEN, CANARY or LINEAR (a rolling deployment shifts no traffic)."
+  }
+}
+
+variable "production_listener_rule_arn" {
+  description = "BLUE_GREEN, CANARY, LINEAR with target_group_arn: the listener rule whose weights ECS shifts for production traffic (the alb module's production_listener_rule_arn)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.production_listener_rule_arn == null || can(regex("^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener-rule/.+$", coalesce(var.production_listener_rule_arn, "-")))
+    error_message = "production_listener_rule_arn must be a listener rule ARN."
+  }
+
+  validation {
+    condition     = (var.alternate_target_group_arn == null) == (var.production_listener_rule_arn == null)
+    error_message = "alternate_target_group_arn and production_listener_rule_arn go together."
+  }
+}
+
+variable "test_listener_rule_arn" {
+  description = "Optional: the listener rule test traffic takes to the new revision during TEST_TRAFFIC_SHIFT (the alb module's test_listener_rule_arn)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.test_listener_rule_arn == null || can(regex("^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener-rule/.+$", coalesce(var.test_listener_rule_arn, "-")))
+    error_message = "test_listener_rule_arn must be a listener rule ARN."
+  }
+
+  validation {
+    condition     = var.test_listener_rule_arn == null || var.production_listener_rule_arn != null
+    error_message = "test_listener_rule_arn needs production_listener_rule_arn."
+  }
+}
+
+variable "load_balancer_role_arn" {
+  description = "The role ECS uses to move traffic between the target groups in BLUE_GREEN, CANARY and LINEAR deployments; null creates one with the AmazonECSInfrastructureRolePolicyForLoadBalancers managed policy."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.load_balancer_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", coalesce(var.load_balancer_role_arn, "-")))
+    error_message = "load_balancer_role_arn must be an IAM role ARN, or null."
+  }
+}

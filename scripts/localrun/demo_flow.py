@@ -39,6 +39,8 @@ BAKE_TIME = "20s"
 STATE_KEY = "complete.tfstate"
 # cw-alarms-check logs this line when the bake starts watching.
 BAKE_STARTED = "Bake: watching"
+# ecs-deploy logs this line when ECS's own bake begins (BLUE_GREEN, CANARY, LINEAR).
+ECS_BAKE_STARTED = " BAKE_TIME production 100%"
 
 
 @dataclass
@@ -76,6 +78,8 @@ class DemoOutcome:
     first_image: str = ""
     second_image: str = ""
     task_definitions: dict[str, str] = field(default_factory=dict)
+    prod_stages: list[str] = field(default_factory=list)  # the canary's stages in prod
+    canary_verdict: str = ""  # why ECS rolled the second prod canary back
 
     @property
     def ok(self) -> bool:
@@ -124,6 +128,7 @@ class Demo:
         self.repo = work / "repo"
         self.runs = 0
         self.pull_request = 0
+        self.infra_sha = ""
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -205,6 +210,7 @@ class Demo:
     def run(self) -> DemoOutcome:
         with self.stage("Repository") as stage:
             sha = workspace.export(ROOT, self.repo, "shop: infrastructure and web service")
+            self.infra_sha = sha
             stage.facts.append(f"scratch clone {self.repo} at {sha[:12]}")
         self.onboard_accounts()
         self.infrastructure_pull_request()
@@ -212,6 +218,7 @@ class Demo:
         self.app_first_deploy()
         self.app_promote()
         self.app_rollback()
+        self.app_canary_rollback()
         return self.outcome
 
     def onboard_accounts(self) -> None:
@@ -261,9 +268,13 @@ class Demo:
         }
 
     def infrastructure_pull_request(self) -> None:
-        self.pull_request = self.services.github.open_pull_request(
+        github = self.services.github
+        self.pull_request = github.open_pull_request(
             "Shop: network, load balancer, service, database", repo=GITHUB_REPOSITORY
         )
+        github.add_pull_commits(self.pull_request, [(self.infra_sha, "dev", "dev")])
+        # As the onboarding asks: production's environment has required reviewers.
+        github.protect_environment("prod", reviewers=(REVIEWER,), repo=GITHUB_REPOSITORY)
         payload = {
             "pull_request": {"number": self.pull_request, "head": {"ref": "shop-stack"}},
             "number": self.pull_request,
@@ -291,29 +302,46 @@ class Demo:
         raise DemoError(f"no plan comment for {environment} on pull request #{self.pull_request}")
 
     def infrastructure_apply(self) -> None:
+        github = self.services.github
+        github.merge_pull_request(self.pull_request, self.infra_sha, repo=GITHUB_REPOSITORY)
+        shown = f"prod at {self.infra_sha[:7]}"
         for environment in ACCOUNTS:
             title = f"Infrastructure merge: apply {environment}"
             if environment == "prod":
-                title += " after approval"
+                title += ": plan shown, then approval, then that plan applied"
             with self.stage(title) as stage:
                 run_id = self.next_run_id()
                 if environment == "prod":
-                    # The prod job waits for its environment's reviewers on GitHub; here the
-                    # approval is recorded first, then tf-apply-gated verifies it.
-                    self.services.github.set_approvals(
-                        run_id,
-                        [self.services.github.review("approved", REVIEWER, ("prod",))],
+                    # The prod plan job shows its plan on the merged pull request; the
+                    # reviewer approves once that comment exists (on GitHub the apply job
+                    # waits for it), and tf-apply-gated verifies the approval.
+                    github.approve_when_commented(
+                        run_id, github.review("approved", REVIEWER, ("prod",)), shown
                     )
-                    stage.facts.append(f"approved by @{REVIEWER} for environment prod")
                 run = self.run_workflow(
                     f"infra-apply-{environment}",
                     "examples/workflows/infra.yml",
                     "push",
                     oidc_environment=environment,
                     variables=self.infra_variables(environment),
-                    payload={"ref": "refs/heads/main"},
+                    payload={"ref": "refs/heads/main", "repository": {"default_branch": "main"}},
                     run_id=run_id,
                 )
+                if environment == "prod":
+                    note = next(
+                        (
+                            line.strip("> ")
+                            for c in github.comments(self.pull_request, GITHUB_REPOSITORY)
+                            if f"· {shown}" in c["body"]
+                            for line in c["body"].splitlines()
+                            if "plan reviewed on" in line or "compared" in line
+                        ),
+                        "(no plan shown)",
+                    )
+                    stage.facts += [
+                        f"shown on pull request #{self.pull_request}: {note}",
+                        f"approved by @{REVIEWER} after it was shown",
+                    ]
                 require(run, f"the {environment} apply")
                 stack = self.read_stack(environment)
                 self.outcome.stacks[environment] = stack
@@ -373,9 +401,11 @@ class Demo:
         return definition["taskDefinitionArn"], image
 
     def expect_deployments(self, environment: str) -> None:
+        """Deployments go as their strategy goes, a configured minute (prod's canary bake
+        and ECS's bake) lasting a second."""
         stack = self.outcome.stacks[environment]
         self.services.progressor.set_scenario(
-            stack["cluster_name"], stack["service_name"], "completed", after_s=2
+            stack["cluster_name"], stack["service_name"], "completed", after_s=2, minute_s=1.0
         )
 
     def app_first_deploy(self) -> None:
@@ -418,7 +448,12 @@ class Demo:
             if image != self.outcome.first_image:
                 raise DemoError(f"prod runs {image}, not the promoted {self.outcome.first_image}")
             self.outcome.task_definitions["prod"] = arn
-            stage.facts.append(f"prod runs {arn.rsplit('/', 1)[1]} with the same digest")
+            self.outcome.prod_stages = stages_logged(run.log)
+            stage.facts += [
+                f"deployed as a {self.outcome.stacks['prod']['deployment_strategy']}: "
+                + " → ".join(self.outcome.prod_stages),
+                f"prod runs {arn.rsplit('/', 1)[1]} with the same digest",
+            ]
 
     def app_rollback(self) -> None:
         with self.stage("Application: second change, an alarm fires, automatic rollback") as stage:
@@ -469,6 +504,74 @@ class Demo:
                 f"{alarm} went to ALARM during the bake",
                 f"rolled back: dev runs {arn.rsplit('/', 1)[1]} (the first image) again",
             ]
+
+    def app_canary_rollback(self) -> None:
+        """The second image reaches prod as a canary; a deployment alarm fires during ECS's
+        bake and ECS itself rolls the canary back (no redeploy by the pipeline)."""
+        with self.stage(
+            "Application: the second image as a prod canary, ECS rolls it back"
+        ) as stage:
+            stack = self.outcome.stacks["prod"]
+            alarm = sorted(stack["deployment_alarm_names"])[0]
+            cloudwatch = self.session("prod").client(
+                "cloudwatch", endpoint_url=self.services.endpoint
+            )
+            fired = threading.Event()
+
+            def fire_during_ecs_bake(line: str) -> None:
+                if ECS_BAKE_STARTED in line and not fired.is_set():
+                    fired.set()
+                    cloudwatch.set_alarm_state(
+                        AlarmName=alarm,
+                        StateValue="ALARM",
+                        StateReason="demo: the canary's latency is up",
+                    )
+
+            self.expect_deployments("prod")
+            run = self.run_workflow(
+                "app-prod-canary",
+                "examples/workflows/app.yml",
+                "workflow_dispatch",
+                oidc_environment="prod",
+                variables=self.app_variables("prod"),
+                inputs={
+                    "environments": json.dumps(["prod"]),
+                    "image": self.outcome.second_image,
+                },
+                on_line=fire_during_ecs_bake,
+            )
+            cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="demo: reset")
+            if run.succeeded or not fired.is_set():
+                raise DemoError("the prod canary was expected to be rolled back by ECS")
+            verdict = first_line_with(run.log, "ECS is rolling back the deployment")
+            if "during BAKE_TIME" not in verdict or alarm not in verdict:
+                raise DemoError(f"ECS did not roll the canary back on {alarm}: {verdict}")
+            arn, image = self.image_of("prod")
+            self.outcome.task_definitions["prod-after-canary"] = arn
+            self.outcome.canary_verdict = verdict[verdict.index("ECS is rolling back") :]
+            if image != self.outcome.first_image:
+                raise DemoError(f"prod runs {image} after ECS's rollback, not the first image")
+            stage.facts += [
+                "canary: " + " → ".join(stages_logged(run.log)),
+                f"{alarm} went to ALARM during ECS's bake",
+                self.outcome.canary_verdict,
+                f"prod runs {arn.rsplit('/', 1)[1]} (the first image) again",
+            ]
+
+
+def stages_logged(log: str) -> list[str]:
+    """The lifecycle stages ecs-deploy logged, in order, with the traffic moves."""
+    seen: list[str] = []
+    for line in log.splitlines():
+        if "stage: +" not in line:
+            continue
+        words = line.split("stage: +", 1)[1].split()
+        stage = words[1] if len(words) > 1 else ""
+        traffic = next((words[i + 1] for i, w in enumerate(words[:-1]) if w == "production"), "")
+        label = f"{stage} {traffic}".strip() if stage == "PRODUCTION_TRAFFIC_SHIFT" else stage
+        if stage.isupper() and (not seen or seen[-1] != label):
+            seen.append(label)
+    return seen
 
 
 def require(run: act.ActRun, what: str) -> None:

@@ -27,6 +27,7 @@ from localrun.demo_flow import (  # noqa: E402
     ACCOUNTS,
     GITHUB_REPOSITORY,
     REGION,
+    REVIEWER,
     STATE_KEY,
     Demo,
     DemoOutcome,
@@ -143,6 +144,7 @@ def test_demo_story(
         "Application",
         "Application",
         "Application",
+        "Application",
     ]
 
     # Each environment's state is in its own account's bucket, and only there.
@@ -152,10 +154,17 @@ def test_demo_story(
     assert result.stacks["dev"]["cluster_name"] == "dev"
     assert result.stacks["prod"]["cluster_name"] == "prod"
 
-    # One sticky plan comment per environment on the pull request.
+    # On the pull request, per environment: the plan reviewed, the plan of the merge commit
+    # (shown before prod's approval, the same as the one reviewed), and the result.
     bodies = [c["body"] for c in github.comments(demo.pull_request, GITHUB_REPOSITORY)]
-    assert len(bodies) == 2, bodies
-    assert any("dev" in body for body in bodies) and any("prod" in body for body in bodies)
+    assert len(bodies) == 6, bodies
+    at = demo.infra_sha[:7]
+    for environment in ("dev", "prod"):
+        [shown] = [b for b in bodies if f"· {environment} at {at}" in b]
+        assert f"Same as the plan reviewed on #{demo.pull_request}" in shown
+        [applied] = [b for b in bodies if f"{environment} at {at}: applied" in b]
+        assert "was applied" in applied
+    assert f"approved by @{REVIEWER}" in next(b for b in bodies if f"prod at {at}: applied" in b)
 
     # Both images are in the registry, by digest; they differ (the second commit).
     assert "@sha256:" in result.first_image and "@sha256:" in result.second_image
@@ -169,3 +178,14 @@ def test_demo_story(
     assert demo.image_of("dev") == (result.task_definitions["dev-first"], result.first_image)
     definition = demo.service_task_definition("dev")
     assert json.dumps(definition).count(result.second_image) == 0
+
+    # prod deploys as a canary: 10 % first, then all of it, then ECS's bake.
+    assert result.stacks["prod"]["deployment_strategy"] == "CANARY"
+    stages = result.prod_stages
+    assert "PRODUCTION_TRAFFIC_SHIFT 10%" in stages and "BAKE_TIME" in stages, stages
+    assert stages.index("PRODUCTION_TRAFFIC_SHIFT 10%") < stages.index("BAKE_TIME")
+    # The second image's canary: an alarm in ECS's bake, and ECS itself rolled it back.
+    assert result.canary_verdict.startswith("ECS is rolling back the deployment during BAKE_TIME")
+    assert "went to ALARM" in result.canary_verdict
+    assert result.task_definitions["prod-after-canary"] == result.task_definitions["prod"]
+    assert demo.image_of("prod") == (result.task_definitions["prod"], result.first_image)

@@ -7,6 +7,12 @@ nat_gateway_mode = "one_per_az"
 
 # certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/<id>"
 
+# A canary: 10 % of production traffic for 5 minutes, then all of it, then a 10-minute bake,
+# all under the deployment alarms; ECS rolls back on one.
+deployment_strategy  = "CANARY"
+canary               = { percent = 10, bake_time_in_minutes = 5 }
+bake_time_in_minutes = 10
+
 service_cpu    = 1024
 service_memory = 2048
 desired_count  = 3

@@ -51,6 +51,30 @@ override_resource {
 }
 
 override_resource {
+  target          = module.alb.aws_lb_target_group.alternate
+  override_during = plan
+  values = {
+    arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/prod-alt/0123456789abcdef"
+  }
+}
+
+override_resource {
+  target          = module.alb.aws_lb_listener_rule.production
+  override_during = plan
+  values = {
+    arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/prod/0123456789abcdef/0123456789abcdef/1111111111111111"
+  }
+}
+
+override_resource {
+  target          = module.ecs_service.aws_iam_role.load_balancer
+  override_during = plan
+  values = {
+    arn = "arn:aws:iam::123456789012:role/prod-web-lb-0001"
+  }
+}
+
+override_resource {
   target          = module.alb.aws_security_group.this
   override_during = plan
   values = {
@@ -149,6 +173,24 @@ run "prod_plan" {
     db_allocated_storage = 100
     multi_az             = true
     deletion_protection  = true
+    deployment_strategy  = "CANARY"
+    canary               = { percent = 10, bake_time_in_minutes = 5 }
+    bake_time_in_minutes = 10
+  }
+
+  assert {
+    condition     = module.ecs_service.deployment_strategy == "CANARY" && output.deployment_strategy == "CANARY"
+    error_message = "prod must deploy as a canary."
+  }
+
+  assert {
+    condition     = module.alb.alternate_target_group_arn == "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/prod-alt/0123456789abcdef" && endswith(module.alb.production_listener_rule_arn, "/1111111111111111") && module.ecs_service.load_balancer_role_arn == "arn:aws:iam::123456789012:role/prod-web-lb-0001"
+    error_message = "prod's load balancer needs the alternate target group and the production rule ECS shifts, and ECS a role to shift them with."
+  }
+
+  assert {
+    condition     = !contains(output.alarm_names, "prod-alb-unhealthy-hosts")
+    error_message = "With traffic moving between two target groups, no single-target-group alarm."
   }
 
   assert {
@@ -194,6 +236,25 @@ run "prod_plan" {
   assert {
     condition     = module.ecs_service.task_definition_family == "prod-web" && contains(output.alarm_names, "prod-rds-cpu-high")
     error_message = "prod's task definition family and alarm names must follow the naming scheme."
+  }
+}
+
+run "dev_deploys_rolling" {
+  command = plan
+
+  variables {
+    environment = "dev"
+    name        = "dev"
+  }
+
+  assert {
+    condition     = output.deployment_strategy == "ROLLING" && module.alb.alternate_target_group_arn == null
+    error_message = "dev deploys rolling, with a single target group."
+  }
+
+  assert {
+    condition     = contains(output.alarm_names, "dev-alb-unhealthy-hosts")
+    error_message = "A rolling service keeps its target group's unhealthy hosts alarm."
   }
 }
 

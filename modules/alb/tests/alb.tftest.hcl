@@ -437,3 +437,123 @@ run "invalid_health_check_threshold" {
 
   expect_failures = [var.health_check]
 }
+
+run "no_blue_green_resources_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(aws_lb_target_group.alternate) == 0 && length(aws_lb_listener_rule.production) == 0 && length(aws_lb_listener.test) == 0
+    error_message = "Without create_alternate_target_group there is one target group and no listener rule."
+  }
+
+  assert {
+    condition     = output.alternate_target_group_arn == null && output.production_listener_rule_arn == null && output.test_listener_rule_arn == null
+    error_message = "The blue/green outputs must be null when switched off."
+  }
+}
+
+run "blue_green_on_http" {
+  command = plan
+
+  variables {
+    create_alternate_target_group = true
+  }
+
+  assert {
+    condition     = aws_lb_target_group.alternate[0].name == "slipway-test-alt" && aws_lb_target_group.alternate[0].target_type == "ip" && aws_lb_target_group.alternate[0].port == 8080
+    error_message = "The alternate target group must be an ip target group like the first, named <name>-alt."
+  }
+
+  assert {
+    condition     = aws_lb_target_group.alternate[0].health_check[0].path == aws_lb_target_group.this.health_check[0].path && aws_lb_target_group.alternate[0].deregistration_delay == "30"
+    error_message = "The alternate target group must check health as the first does."
+  }
+
+  assert {
+    condition     = toset([for t in aws_lb_listener_rule.production[0].action[0].forward[0].target_group : t.weight]) == toset([100, 0])
+    error_message = "The production rule must forward to both target groups, all traffic on the first."
+  }
+
+  assert {
+    condition     = aws_lb_listener_rule.production[0].priority == 100 && [for c in aws_lb_listener_rule.production[0].condition : c.path_pattern[0].values] == [toset(["/*"])]
+    error_message = "The production rule must match every path at priority 100."
+  }
+
+  assert {
+    condition     = length(aws_lb_listener.test) == 0 && length(aws_lb_listener_rule.test) == 0
+    error_message = "No test listener without test_listener_port."
+  }
+}
+
+run "blue_green_on_https_with_a_test_listener" {
+  command = plan
+
+  variables {
+    certificate_arn               = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+    create_alternate_target_group = true
+    alternate_target_group_name   = "web-green"
+    test_listener_port            = 9443
+    test_ingress_cidr_blocks      = ["10.20.0.0/16"]
+  }
+
+  assert {
+    condition     = aws_lb_target_group.alternate[0].name == "web-green"
+    error_message = "alternate_target_group_name must name the alternate target group."
+  }
+
+  assert {
+    condition     = aws_lb_listener.test[0].port == 9443 && aws_lb_listener.test[0].protocol == "HTTPS" && aws_lb_listener.test[0].ssl_policy == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    error_message = "With a certificate the test listener must be HTTPS with the TLS 1.3 policy."
+  }
+
+  assert {
+    condition     = toset([for t in aws_lb_listener_rule.test[0].action[0].forward[0].target_group : t.weight]) == toset([100, 0])
+    error_message = "The test rule must forward to both target groups."
+  }
+
+  assert {
+    condition     = keys(aws_vpc_security_group_ingress_rule.test) == ["10.20.0.0/16"] && aws_vpc_security_group_ingress_rule.test["10.20.0.0/16"].from_port == 9443
+    error_message = "Only test_ingress_cidr_blocks may reach the test listener."
+  }
+}
+
+run "test_listener_needs_the_alternate_target_group" {
+  command = plan
+  variables {
+    test_listener_port = 9000
+  }
+  expect_failures = [var.test_listener_port]
+}
+
+run "invalid_test_listener_port" {
+  command = plan
+  variables {
+    create_alternate_target_group = true
+    test_listener_port            = 443
+  }
+  expect_failures = [var.test_listener_port]
+}
+
+run "invalid_alternate_target_group_name" {
+  command = plan
+  variables {
+    alternate_target_group_name = "-green"
+  }
+  expect_failures = [var.alternate_target_group_name]
+}
+
+run "invalid_production_rule_priority" {
+  command = plan
+  variables {
+    production_rule_priority = 0
+  }
+  expect_failures = [var.production_rule_priority]
+}
+
+run "invalid_test_ingress_cidr" {
+  command = plan
+  variables {
+    test_ingress_cidr_blocks = ["10.20.0.1/16"]
+  }
+  expect_failures = [var.test_ingress_cidr_blocks]
+}

@@ -804,3 +804,342 @@ run "alb_ingress_rule_can_be_turned_off" {
     error_message = "create_alb_ingress_rule = false creates no ingress rule."
   }
 }
+
+################################################################################
+# Deployment strategies
+################################################################################
+
+run "rolling_by_default" {
+  command = plan
+
+  assert {
+    condition     = aws_ecs_service.this[0].deployment_configuration[0].strategy == "ROLLING"
+    error_message = "ROLLING must be the default strategy, and sent explicitly."
+  }
+
+  assert {
+    condition     = length(aws_ecs_service.this[0].deployment_configuration[0].canary_configuration) == 0 && length(aws_ecs_service.this[0].deployment_configuration[0].linear_configuration) == 0 && length(aws_ecs_service.this[0].deployment_configuration[0].lifecycle_hook) == 0
+    error_message = "A rolling service has no canary, linear or hook settings."
+  }
+
+  assert {
+    condition     = length(one(aws_ecs_service.this[0].load_balancer).advanced_configuration) == 0
+    error_message = "A rolling service has a single target group."
+  }
+
+  assert {
+    condition     = length(aws_iam_role.load_balancer) == 0 && length(aws_iam_role.lifecycle_hooks) == 0 && output.load_balancer_role_arn == null
+    error_message = "No role for ECS itself with ROLLING."
+  }
+}
+
+run "blue_green" {
+  command = plan
+
+  variables {
+    deployment_strategy          = "BLUE_GREEN"
+    bake_time_in_minutes         = 15
+    alternate_target_group_arn   = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-alt/0123456789abcdef"
+    production_listener_rule_arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/prod/0123456789abcdef/0123456789abcdef/1111111111111111"
+    test_listener_rule_arn       = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/prod/0123456789abcdef/fedcba9876543210/2222222222222222"
+    deployment_alarms = {
+      alarm_names = ["web-5xx"]
+    }
+  }
+
+  assert {
+    condition     = aws_ecs_service.this[0].deployment_configuration[0].strategy == "BLUE_GREEN" && aws_ecs_service.this[0].deployment_configuration[0].bake_time_in_minutes == "15"
+    error_message = "BLUE_GREEN with a 15-minute bake must be planned."
+  }
+
+  assert {
+    condition = (
+      one(one(aws_ecs_service.this[0].load_balancer).advanced_configuration).alternate_target_group_arn == var.alternate_target_group_arn &&
+      one(one(aws_ecs_service.this[0].load_balancer).advanced_configuration).production_listener_rule == var.production_listener_rule_arn &&
+      one(one(aws_ecs_service.this[0].load_balancer).advanced_configuration).test_listener_rule == var.test_listener_rule_arn
+    )
+    error_message = "The load balancer must name the alternate target group and both listener rules."
+  }
+
+  assert {
+    condition     = one(one(aws_ecs_service.this[0].load_balancer).advanced_configuration).role_arn == aws_iam_role.load_balancer[0].arn && output.load_balancer_role_arn == aws_iam_role.load_balancer[0].arn
+    error_message = "ECS must move traffic with the role the module creates."
+  }
+
+  assert {
+    condition     = aws_iam_role_policy_attachment.load_balancer[0].policy_arn == "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+    error_message = "The load balancer role must carry ECS's managed policy for load balancers."
+  }
+
+  assert {
+    condition     = aws_ecs_service.this[0].alarms[0].rollback && aws_ecs_service.this[0].alarms[0].alarm_names == toset(["web-5xx"])
+    error_message = "The deployment alarms must roll back (ECS watches them through the bake)."
+  }
+}
+
+run "canary" {
+  command = plan
+
+  variables {
+    deployment_strategy          = "CANARY"
+    bake_time_in_minutes         = 10
+    canary                       = { percent = 5, bake_time_in_minutes = 3 }
+    alternate_target_group_arn   = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-alt/0123456789abcdef"
+    production_listener_rule_arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/prod/0123456789abcdef/0123456789abcdef/1111111111111111"
+    load_balancer_role_arn       = "arn:aws:iam::123456789012:role/ecs-infrastructure"
+  }
+
+  assert {
+    condition     = aws_ecs_service.this[0].deployment_configuration[0].canary_configuration[0].canary_percent == 5 && aws_ecs_service.this[0].deployment_configuration[0].canary_configuration[0].canary_bake_time_in_minutes == "3"
+    error_message = "The canary must get 5% for 3 minutes."
+  }
+
+  assert {
+    condition     = length(aws_ecs_service.this[0].deployment_configuration[0].linear_configuration) == 0
+    error_message = "A canary has no linear settings."
+  }
+
+  assert {
+    condition     = length(aws_iam_role.load_balancer) == 0 && one(one(aws_ecs_service.this[0].load_balancer).advanced_configuration).role_arn == "arn:aws:iam::123456789012:role/ecs-infrastructure"
+    error_message = "A given load_balancer_role_arn is used, and no role created."
+  }
+
+  assert {
+    condition     = one(one(aws_ecs_service.this[0].load_balancer).advanced_configuration).test_listener_rule == null
+    error_message = "No test listener rule unless given."
+  }
+}
+
+run "linear_with_defaults" {
+  command = plan
+
+  variables {
+    deployment_strategy          = "LINEAR"
+    alternate_target_group_arn   = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-alt/0123456789abcdef"
+    production_listener_rule_arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/prod/0123456789abcdef/0123456789abcdef/1111111111111111"
+  }
+
+  assert {
+    condition     = aws_ecs_service.this[0].deployment_configuration[0].linear_configuration[0].step_percent == 10 && aws_ecs_service.this[0].deployment_configuration[0].linear_configuration[0].step_bake_time_in_minutes == "6"
+    error_message = "LINEAR must default to 10% steps every 6 minutes."
+  }
+
+  assert {
+    condition     = length(aws_ecs_service.this[0].deployment_configuration[0].canary_configuration) == 0
+    error_message = "A linear deployment has no canary settings."
+  }
+}
+
+run "lifecycle_hooks" {
+  command = plan
+
+  variables {
+    deployment_strategy          = "BLUE_GREEN"
+    autoscaling_enabled          = true
+    alternate_target_group_arn   = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-alt/0123456789abcdef"
+    production_listener_rule_arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/prod/0123456789abcdef/0123456789abcdef/1111111111111111"
+    lifecycle_hooks = {
+      smoke = {
+        lambda_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:smoke-test"
+        stages              = ["POST_TEST_TRAFFIC_SHIFT"]
+        hook_details        = "{\"path\":\"/healthz\"}"
+      }
+      approve = {
+        lambda_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:approve:live"
+        stages              = ["PRE_SCALE_UP", "POST_PRODUCTION_TRAFFIC_SHIFT"]
+        role_arn            = "arn:aws:iam::123456789012:role/approver"
+      }
+    }
+  }
+
+  assert {
+    condition     = length(aws_ecs_service.autoscaled[0].deployment_configuration[0].lifecycle_hook) == 2
+    error_message = "Both hooks must be configured, on the autoscaled variant too."
+  }
+
+  assert {
+    condition = toset([for h in aws_ecs_service.autoscaled[0].deployment_configuration[0].lifecycle_hook : "${h.hook_target_arn} ${join(",", h.lifecycle_stages)} ${h.role_arn}"]) == toset([
+      "arn:aws:lambda:eu-west-1:123456789012:function:smoke-test POST_TEST_TRAFFIC_SHIFT ${aws_iam_role.lifecycle_hooks[0].arn}",
+      "arn:aws:lambda:eu-west-1:123456789012:function:approve:live PRE_SCALE_UP,POST_PRODUCTION_TRAFFIC_SHIFT arn:aws:iam::123456789012:role/approver",
+    ])
+    error_message = "Each hook must keep its stages, and use its own role or the created one."
+  }
+
+  assert {
+    condition     = data.aws_iam_policy_document.lifecycle_hooks[0].statement[0].resources == toset(["arn:aws:lambda:eu-west-1:123456789012:function:smoke-test"])
+    error_message = "The created role may invoke exactly the hooks that use it."
+  }
+}
+
+run "invalid_deployment_strategy" {
+  command = plan
+  variables {
+    deployment_strategy = "ALL_AT_ONCE"
+  }
+  expect_failures = [var.deployment_strategy]
+}
+
+run "bake_time_needs_a_shifting_strategy" {
+  command = plan
+  variables {
+    bake_time_in_minutes = 5
+  }
+  expect_failures = [var.bake_time_in_minutes]
+}
+
+run "invalid_bake_time" {
+  command = plan
+  variables {
+    deployment_strategy          = "BLUE_GREEN"
+    bake_time_in_minutes         = 1441
+    alternate_target_group_arn   = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-alt/0123456789abcdef"
+    production_listener_rule_arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/prod/0123456789abcdef/0123456789abcdef/1111111111111111"
+  }
+  expect_failures = [var.bake_time_in_minutes]
+}
+
+run "invalid_canary_percent" {
+  command = plan
+  variables {
+    canary = { percent = 0 }
+  }
+  expect_failures = [var.canary]
+}
+
+run "invalid_canary_bake_time" {
+  command = plan
+  variables {
+    canary = { bake_time_in_minutes = 2.5 }
+  }
+  expect_failures = [var.canary]
+}
+
+run "invalid_linear_step" {
+  command = plan
+  variables {
+    linear = { step_percent = 2 }
+  }
+  expect_failures = [var.linear]
+}
+
+run "invalid_linear_bake_time" {
+  command = plan
+  variables {
+    linear = { step_bake_time_in_minutes = 2000 }
+  }
+  expect_failures = [var.linear]
+}
+
+run "invalid_hook_function_arn" {
+  command = plan
+  variables {
+    deployment_strategy          = "CANARY"
+    alternate_target_group_arn   = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-alt/0123456789abcdef"
+    production_listener_rule_arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/prod/0123456789abcdef/0123456789abcdef/1111111111111111"
+    lifecycle_hooks              = { smoke = { lambda_function_arn = "smoke-test", stages = ["POST_SCALE_UP"] } }
+  }
+  expect_failures = [var.lifecycle_hooks]
+}
+
+run "invalid_hook_stage" {
+  command = plan
+  variables {
+    deployment_strategy          = "CANARY"
+    alternate_target_group_arn   = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-alt/0123456789abcdef"
+    production_listener_rule_arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/prod/0123456789abcdef/0123456789abcdef/1111111111111111"
+    lifecycle_hooks              = { smoke = { lambda_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:smoke", stages = ["BAKE_TIME"] } }
+  }
+  expect_failures = [var.lifecycle_hooks]
+}
+
+run "invalid_hook_role_and_details" {
+  command = plan
+  variables {
+    deployment_strategy          = "CANARY"
+    alternate_target_group_arn   = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-alt/0123456789abcdef"
+    production_listener_rule_arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/prod/0123456789abcdef/0123456789abcdef/1111111111111111"
+    lifecycle_hooks              = { smoke = { lambda_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:smoke", stages = ["POST_SCALE_UP"], role_arn = "approver", hook_details = "{not json" } }
+  }
+  expect_failures = [var.lifecycle_hooks]
+}
+
+run "hooks_need_a_shifting_strategy" {
+  command = plan
+  variables {
+    lifecycle_hooks = { smoke = { lambda_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:smoke", stages = ["POST_SCALE_UP"] } }
+  }
+  expect_failures = [var.lifecycle_hooks]
+}
+
+run "shifting_behind_a_load_balancer_needs_the_alternate_target_group" {
+  command = plan
+  variables {
+    deployment_strategy = "BLUE_GREEN"
+  }
+  expect_failures = [var.alternate_target_group_arn]
+}
+
+run "alternate_target_group_needs_a_shifting_strategy" {
+  command = plan
+  variables {
+    alternate_target_group_arn   = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-alt/0123456789abcdef"
+    production_listener_rule_arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/prod/0123456789abcdef/0123456789abcdef/1111111111111111"
+  }
+  expect_failures = [var.alternate_target_group_arn]
+}
+
+run "invalid_alternate_target_group_arn" {
+  command = plan
+  variables {
+    deployment_strategy          = "BLUE_GREEN"
+    alternate_target_group_arn   = "web-alt"
+    production_listener_rule_arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/prod/0123456789abcdef/0123456789abcdef/1111111111111111"
+  }
+  expect_failures = [var.alternate_target_group_arn]
+}
+
+run "production_rule_goes_with_the_alternate_target_group" {
+  command = plan
+  variables {
+    deployment_strategy        = "BLUE_GREEN"
+    alternate_target_group_arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-alt/0123456789abcdef"
+  }
+  expect_failures = [var.production_listener_rule_arn]
+}
+
+run "invalid_production_listener_rule_arn" {
+  command = plan
+  variables {
+    deployment_strategy          = "BLUE_GREEN"
+    alternate_target_group_arn   = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-alt/0123456789abcdef"
+    production_listener_rule_arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/prod/0123456789abcdef/0123456789abcdef"
+  }
+  expect_failures = [var.production_listener_rule_arn]
+}
+
+run "invalid_test_listener_rule_arn" {
+  command = plan
+  variables {
+    deployment_strategy          = "BLUE_GREEN"
+    alternate_target_group_arn   = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-alt/0123456789abcdef"
+    production_listener_rule_arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/prod/0123456789abcdef/0123456789abcdef/1111111111111111"
+    test_listener_rule_arn       = "test"
+  }
+  expect_failures = [var.test_listener_rule_arn]
+}
+
+run "test_rule_needs_the_production_rule" {
+  command = plan
+  variables {
+    test_listener_rule_arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/prod/0123456789abcdef/fedcba9876543210/2222222222222222"
+  }
+  expect_failures = [var.test_listener_rule_arn]
+}
+
+run "invalid_load_balancer_role_arn" {
+  command = plan
+  variables {
+    load_balancer_role_arn = "ecs-infrastructure"
+  }
+  expect_failures = [var.load_balancer_role_arn]
+}

@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING, Any
 from slipway.alarms.bake import BakePolicy, BakeResult, BakeTracker, StateChange
 from slipway.alarms.model import COMBINE_CHOICES, Alarm, AlarmSelector
 from slipway.aws.config import AwsSettings
+from slipway.commands import ecs_bake
 from slipway.commands.alarms_summary import render_no_alarms, render_summary
 from slipway.commands.common import AWS_INPUTS, read_aws_settings
+from slipway.commands.ecs_bake import REPEAT_INPUT
 from slipway.gha.inputs import InputError, Inputs, format_duration
 from slipway.gha.runner import Runner
 from slipway.gha.spec import ActionSpec, Input, Output
+from slipway.gha.summary import Summary
 
 if TYPE_CHECKING:
     from slipway.alarms.history_reader import HistoryReader
@@ -74,14 +77,22 @@ SPEC = ActionSpec(
             "Succeed when no alarm matches (otherwise that is an error).",
             default="false",
         ),
+        Input(
+            "ecs-cluster",
+            "With ecs-service: the cluster of the ECS service just deployed. Alarms ECS itself "
+            "baked in its deployment are not baked again (see repeat-ecs-bake).",
+        ),
+        Input("ecs-service", "With ecs-cluster: the ECS service just deployed."),
+        REPEAT_INPUT,
         *AWS_INPUTS,
     ),
     outputs=(
         Output(
             "result",
-            "`ok`, `breached` (an alarm fired: roll back on this one), or `no-alarms` (no alarm "
+            "`ok`, `breached` (an alarm fired: roll back on this one), `no-alarms` (no alarm "
             "matched the selection: a configuration error, the step fails unless "
-            "allow-no-alarms).",
+            "allow-no-alarms), or `ecs-baked` (ECS baked every selected alarm in its own "
+            "deployment: nothing left to bake).",
         ),
         Output(
             "breached",
@@ -100,6 +111,9 @@ class Request:
     poll_seconds: float
     allow_no_alarms: bool
     aws: AwsSettings
+    # The service just deployed, whose ECS bake may have covered some alarms.
+    service: tuple[str, str] | None = None
+    repeat_ecs_bake: bool = False
 
 
 def parse_selector(inputs: Inputs) -> AlarmSelector:
@@ -149,6 +163,12 @@ def parse(inputs: Inputs, env: Mapping[str, str]) -> Request:
             "alarm-names", "at least one of alarm-names, alarm-name-prefixes or alarm-tags", ""
         )
     settings = parse_bake_settings(inputs)
+    cluster, service = inputs.string("ecs-cluster"), inputs.string("ecs-service")
+    if bool(cluster) != bool(service):
+        missing, given = (
+            ("ecs-service", "ecs-cluster") if cluster else ("ecs-cluster", "ecs-service")
+        )
+        raise InputError(missing, f"a value too, as {given} is set (both or neither)", "")
     return Request(
         selector=selector,
         policy=settings.policy,
@@ -156,6 +176,8 @@ def parse(inputs: Inputs, env: Mapping[str, str]) -> Request:
         poll_seconds=settings.poll_seconds,
         allow_no_alarms=settings.allow_no_alarms,
         aws=read_aws_settings(inputs, env),
+        service=(cluster, service) if cluster and service else None,
+        repeat_ecs_bake=inputs.boolean("repeat-ecs-bake", default=False),
     )
 
 
@@ -250,6 +272,34 @@ def _first_history_read(
     return ""
 
 
+def _not_baked_by_ecs(
+    runner: Runner, session: Any, request: Request, alarms: list[Alarm]
+) -> list[Alarm]:
+    """The alarms left to bake once those ECS baked in the service's deployment are out."""
+    if request.service is None:
+        return alarms
+    if request.repeat_ecs_bake:
+        runner.info("repeat-ecs-bake: baking every alarm, whatever ECS baked")
+        return alarms
+    bake = ecs_bake.latest_bake(session.client("ecs"), *request.service)
+    done, _ = ecs_bake.covered(bake, [alarm.name for alarm in alarms])
+    if bake is None or not done:
+        return alarms
+    runner.notice(f"{bake.describe()}: not baking again {', '.join(done)}")
+    return [alarm for alarm in alarms if alarm.name not in done]
+
+
+def render_ecs_baked(names: Sequence[str]) -> Summary:
+    summary = Summary().heading("✅ CloudWatch alarm bake: baked by ECS")
+    summary.paragraph(
+        f"ECS watched all {len(names)} selected alarm(s) through its own bake of the "
+        "service's deployment (deployment alarms with rollback) and the deployment ended "
+        "SUCCESSFUL: nothing left to bake. Set repeat-ecs-bake to bake them again."
+    )
+    summary.bullets(f"`{name}`" for name in names)
+    return summary
+
+
 def breach_details(result: BakeResult) -> str:
     return "; ".join(breach.describe() for breach in result.breaches)
 
@@ -269,8 +319,8 @@ def run(runner: Runner) -> int:
     started_at = utc_now()
     alarms = discover_alarms(runner, session, request.selector)
     watched = [alarm.name for alarm in alarms]
-    runner.set_output("watched", watched)
     if not alarms:
+        runner.set_output("watched", watched)
         # Its own result: a selection that matches nothing is a configuration error, and a
         # rollback keyed on `breached` must not undo a healthy deployment for it.
         message = f"no alarm matched {request.selector.describe()}"
@@ -282,6 +332,14 @@ def run(runner: Runner) -> int:
             return 0
         return runner.fail(message + " (set allow-no-alarms to accept this)")
 
+    alarms = _not_baked_by_ecs(runner, session, request, alarms)
+    if not alarms:
+        runner.set_output("result", ecs_bake.RESULT)
+        runner.set_output("breached", [])
+        runner.set_output("watched", [])
+        runner.write_summary(render_ecs_baked(watched))
+        return 0
+    runner.set_output("watched", [alarm.name for alarm in alarms])
     result = bake_alarms(
         runner,
         session,

@@ -11,7 +11,7 @@ from typing import Any, ParamSpec, TypeVar
 from slipway.alarms.bake import BakeResult
 from slipway.alarms.model import AlarmSelector
 from slipway.aws.config import AwsSettings
-from slipway.commands import ecr_build_push, ecr_publish, ecs_deploy
+from slipway.commands import ecr_build_push, ecr_publish, ecs_bake, ecs_deploy
 from slipway.commands.common import stage_env
 from slipway.commands.cw_alarms_check import BakeSettings, parse_bake_settings, parse_selector
 from slipway.commands.ship_flow import (
@@ -49,6 +49,7 @@ class Request:
     rollback: Rollback
     selector: AlarmSelector
     bake: BakeSettings
+    repeat_ecs_bake: bool = False
 
     @property
     def aws(self) -> AwsSettings:
@@ -114,6 +115,7 @@ def parse(inputs: Inputs, env: Mapping[str, str]) -> Request:
         rollback="client" if rollback == "client" else "none" if rollback == "none" else "native",
         selector=parse_selector(inputs),
         bake=parse_bake_settings(inputs),
+        repeat_ecs_bake=inputs.boolean("repeat-ecs-bake", default=False),
     )
 
 
@@ -163,6 +165,23 @@ def _aws_errors_as_failures(stage: Callable[_P, _T]) -> Callable[_P, _T]:
             raise StageError(str(error)) from error
 
     return guarded
+
+
+def _left_to_bake(
+    runner: Runner, request: Request, outcome: DeployOutcome, names: Sequence[str]
+) -> tuple[list[str], str]:
+    """The alarms to bake once those ECS baked in the deployment are out (unless
+    repeat-ecs-bake), and a note naming them."""
+    if request.repeat_ecs_bake:
+        return list(names), ""
+    view = outcome.watch.service_deployment if outcome.watch else None
+    baked = ecs_bake.from_view(view)
+    done, remaining = ecs_bake.covered(baked, names)
+    if baked is None or not done:
+        return remaining, ""
+    note = f"{baked.describe()}: not baking again {', '.join(done)}"
+    runner.notice(note)
+    return remaining, note
 
 
 def live_stages(runner: Runner, session: Any, request: Request) -> Stages:
@@ -243,6 +262,7 @@ def live_stages(runner: Runner, session: Any, request: Request) -> Stages:
         guarded(deploy),
         guarded(bake_stage),
         guarded(rollback),
+        functools.partial(_left_to_bake, runner, request),
     )
 
 

@@ -33,6 +33,11 @@ class Stages:
     deploy: Callable[[str], DeployOutcome]  # the image to deploy
     bake: Callable[[Sequence[str]], BakeResult]  # the alarms to watch
     rollback: Callable[[str], DeployOutcome]  # the task definition to go back to
+    # The alarms still to bake after the deploy (ECS's own bake may have covered some: see
+    # commands/ecs_bake.py), and a note on those left out.
+    left_to_bake: Callable[[DeployOutcome, Sequence[str]], tuple[list[str], str]] = (
+        lambda deploy, names: (list(names), "")
+    )
 
 
 @dataclass(frozen=True)
@@ -106,11 +111,14 @@ def run_ship(stages: Stages, monotonic: Callable[[], float] = time.monotonic) ->
         outcome.message = f"deploy {deploy.result}: {_first_line(deploy.explanation)}".rstrip(": ")
         return outcome
 
-    if not outcome.watched:
+    to_bake, note = stages.left_to_bake(deploy, outcome.watched) if outcome.watched else ([], "")
+    if not to_bake:
+        if outcome.watched:  # ECS baked them all in its own deployment
+            timer.record("bake", True, note or "baked by ECS")
         outcome.result = "shipped"
         return outcome
     try:
-        outcome.bake = bake = stages.bake(outcome.watched)
+        outcome.bake = bake = stages.bake(to_bake)
     except StageError as error:
         # Not a breach: nothing says the new revision is bad, so it is not rolled back.
         timer.record("bake", False, str(error))
@@ -124,6 +132,13 @@ def run_ship(stages: Stages, monotonic: Callable[[], float] = time.monotonic) ->
         outcome.result = "shipped"
         return outcome
 
+    return _roll_back(stages, outcome, timer, deploy, bake)
+
+
+def _roll_back(
+    stages: Stages, outcome: ShipOutcome, timer: _Timer, deploy: DeployOutcome, bake: BakeResult
+) -> ShipOutcome:
+    """A breach during the bake: back to the previous task definition."""
     breaches = "; ".join(breach.describe() for breach in bake.breaches)
     previous = deploy.previous_arn
     try:

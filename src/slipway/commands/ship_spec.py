@@ -6,6 +6,7 @@ from __future__ import annotations
 from slipway.commands.common import AWS_INPUTS
 from slipway.commands.cw_alarms_check import SPEC as ALARMS_SPEC
 from slipway.commands.ecr_build_push_spec import SPEC as BUILD_SPEC
+from slipway.commands.ecs_bake import REPEAT_INPUT
 from slipway.commands.ecs_deploy_spec import SPEC as DEPLOY_SPEC
 from slipway.gha.spec import ActionSpec, Input, Output
 
@@ -97,6 +98,7 @@ SPEC = ActionSpec(
             "building anything).",
             default="false",
         ),
+        REPEAT_INPUT,
         *AWS_INPUTS,
     ),
     outputs=(

@@ -37,7 +37,7 @@ def test_check_platforms() -> None:
 
 def test_a_mismatch_fails_the_deploy_before_anything_is_registered(
     monkeypatch: pytest.MonkeyPatch,
-    github_files: Path,  # noqa: F811
+    github_files: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, ecs, _ = deploy(monkeypatch, Scenario.completes(after_s=5), "--platforms", "linux/arm64")
@@ -53,7 +53,7 @@ def test_a_mismatch_fails_the_deploy_before_anything_is_registered(
 
 def test_a_matching_index_deploys(
     monkeypatch: pytest.MonkeyPatch,
-    github_files: Path,  # noqa: F811
+    github_files: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, ecs, _ = deploy(
