@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import subprocess
 import tarfile
 import urllib.request
 from pathlib import Path
@@ -18,6 +20,7 @@ import pytest
 from tests.support import read_outputs
 
 from slipway.cli import main
+from slipway.images.mutability import refused_tag
 
 pytestmark = pytest.mark.integration
 
@@ -264,3 +267,28 @@ def _scan_result(endpoint: str, repository: str, digest: str, cve: str, severity
         method="POST",
     )
     urllib.request.urlopen(request, timeout=10).close()
+
+
+def test_a_refused_overwrite_is_read_from_buildkits_output(
+    aws: str, docker_env: Any, buildkit: Any, tmp_path: Path
+) -> None:
+    """What BuildKit prints when the registry refuses a tag (the race a plan cannot see:
+    another run pushed the tag in between) is recognised, naming the tag."""
+    boto3.client("ecr").create_repository(repositoryName="race/web", imageTagMutability="IMMUTABLE")
+    reference = f"{docker_env.registry}/race/web:v1"
+    env = {**os.environ, "DOCKER_HOST": docker_env.docker_host, **buildkit.env}
+    outputs = []
+    for content in ("one", "two"):
+        context = tmp_path / content
+        context.mkdir()
+        (context / "Dockerfile").write_text(
+            f"FROM {buildkit.base_image}\nRUN echo {content} > /c\n"
+        )
+        done = subprocess.run(
+            [docker_env.docker, "buildx", "build", "--push", "--tag", reference, str(context)],
+            env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        outputs.append(done)
+    assert outputs[0].returncode == 0, outputs[0].stderr
+    assert outputs[1].returncode != 0
+    assert refused_tag(outputs[1].stderr) == "v1", outputs[1].stderr[-2000:]
