@@ -80,6 +80,11 @@ variable "state_administrator_arns" {
   type        = list(string)
   default     = []
   nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.state_administrator_arns : can(regex("^arn:aws[a-z*-]*:(iam|sts)::([0-9]{12}|\\*):.+$", arn))])
+    error_message = "state_administrator_arns must hold IAM or STS principal ARNs (patterns with * and ? are allowed)."
+  }
 }
 
 variable "create_state_kms_key" {
@@ -94,6 +99,11 @@ variable "plan_key_prefix" {
   type        = string
   default     = "slipway/plans"
   nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*$", var.plan_key_prefix))
+    error_message = "plan_key_prefix must be one or more '/'-separated parts of letters, digits and !_.'()- (no leading or trailing '/', no wildcards)."
+  }
 }
 
 variable "create_oidc_provider" {

@@ -282,6 +282,42 @@ run "deploy_role_trusts_the_environment_by_default" {
   }
 }
 
+run "no_personal_environments_sse_s3_and_another_plan_prefix" {
+  command = plan
+
+  variables {
+    environments          = ["dev"]
+    personal_environments = []
+    create_state_kms_key  = false
+    plan_key_prefix       = "reviewed"
+  }
+
+  override_module {
+    target = module.state_backend
+    outputs = {
+      bucket_name    = "acme-shop-tfstate-prod"
+      bucket_arn     = "arn:aws:s3:::acme-shop-tfstate-prod"
+      backend_config = {}
+      kms_key_arn    = null
+    }
+  }
+
+  assert {
+    condition     = local.segments["dev"] == ["dev"] && !local.state_environments["dev"].personal_environments
+    error_message = "without personal_environments dev owns only dev/"
+  }
+
+  assert {
+    condition     = toset(local.plans["dev"]) == toset(["arn:aws:s3:::acme-shop-tfstate-prod/reviewed/*/*/dev/pull-requests/*", "arn:aws:s3:::acme-shop-tfstate-prod/reviewed/*/*/dev/default-branch/*"])
+    error_message = "plan objects follow plan_key_prefix"
+  }
+
+  assert {
+    condition     = output.state_kms_key_arn == null
+    error_message = "create_state_kms_key = false reports no key"
+  }
+}
+
 run "reuses_an_existing_oidc_provider" {
   command = plan
 
@@ -366,4 +402,24 @@ run "rejects_wildcard_repository" {
   }
 
   expect_failures = [var.repository]
+}
+
+run "rejects_invalid_state_administrator" {
+  command = plan
+
+  variables {
+    state_administrator_arns = ["AWSReservedSSO_Admin"]
+  }
+
+  expect_failures = [var.state_administrator_arns]
+}
+
+run "rejects_invalid_plan_key_prefix" {
+  command = plan
+
+  variables {
+    plan_key_prefix = "/slipway/plans"
+  }
+
+  expect_failures = [var.plan_key_prefix]
 }

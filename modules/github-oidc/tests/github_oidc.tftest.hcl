@@ -522,3 +522,15 @@ run "rejects_invalid_inline_policy_name" {
 
   expect_failures = [var.roles]
 }
+
+run "rejects_invalid_inline_policy_document" {
+  command = plan
+
+  variables {
+    roles = {
+      bad = { repository = "acme/app", subjects = ["environment:prod"], inline_policies = { state = "{\"Version\":" } }
+    }
+  }
+
+  expect_failures = [var.roles]
+}
