@@ -34,9 +34,9 @@ STAGES: tuple[str, ...] = (
 )
 STRATEGIES: tuple[str, ...] = ("ROLLING", "BLUE_GREEN", "LINEAR", "CANARY")
 SHIFTING: frozenset[str] = frozenset({"BLUE_GREEN", "LINEAR", "CANARY"})
-# Stages where a rollback can come at any moment (traffic reaches the new revision, alarms
-# and hooks are judging it): the watcher polls fast there.
-WATCHFUL: frozenset[str] = frozenset(STAGES[STAGES.index("TEST_TRAFFIC_SHIFT") :])
+# Stages where a rollback can come at any moment (the new tasks run, alarms, the circuit
+# breaker and hooks are judging them): the watcher polls fast there.
+WATCHFUL: frozenset[str] = frozenset(STAGES[STAGES.index("SCALE_UP") :])
 # A pause hook may not sit on the two shifting stages (AWS: pause hooks).
 PAUSABLE: tuple[str, ...] = (
     "RECONCILE_SERVICE",
@@ -210,14 +210,10 @@ class ServiceDeploymentView:
 
     @property
     def watchful(self) -> bool:
-        """A rollback may come at any moment: traffic is on the new revision, or the
-        deployment is already stopping or rolling back, or tasks are failing."""
-        return (
-            self.stage in WATCHFUL
-            or self.status not in ONGOING
-            or self.breaker_failures > 0
-            or (not self.settings.shifts_traffic and self.requested > 0)
-        )
+        """A rollback may come at any moment: the new revision's tasks run, or the
+        deployment is already stopping or rolling back, or tasks are failing. (A rolling
+        deployment has no stage: its rollout state says when it is close to a verdict.)"""
+        return self.stage in WATCHFUL or self.status not in ONGOING or self.breaker_failures > 0
 
     def key(self) -> tuple[object, ...]:
         """What counts as "something changed" between two polls."""
