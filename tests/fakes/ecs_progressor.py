@@ -138,14 +138,14 @@ from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.fakes.ecs_lifecycle import SHIFTING, Change, Fault
+from tests.fakes.ecs_lifecycle import Fault
+from tests.fakes.ecs_progressor_deployments import ServiceDeploymentsMixin
 from tests.fakes.ecs_progressor_rollout import (
     CIRCUIT_BREAKER_REASON,
     OUTCOMES,
     Scenario,
     _Rollout,
     _Tracked,
-    apply_lifecycle,
     script_rolling,
 )
 from tests.fakes.ecs_progressor_tasks import (
@@ -161,7 +161,7 @@ from tests.fakes.ecs_progressor_tasks import (
     exiting_container,
     task_payload,
 )
-from tests.fakes.ecs_service_deployments import ApiError, ServiceDeployments, Tracked
+from tests.fakes.ecs_service_deployments import ServiceDeployments
 
 __all__ = [
     "CIRCUIT_BREAKER_REASON",
@@ -179,8 +179,6 @@ __all__ = [
 
 TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 CONTROL_PREFIX = "/_progressor/"
-NEVER = 10.0**9  # a rollout that never ends ("stuck"), in seconds
-ALARM_READS_EVERY_S = 0.5
 _HOP_BY_HOP = frozenset(
     {"connection", "content-length", "transfer-encoding", "keep-alive", "host", "expect"}
 )
@@ -193,7 +191,7 @@ _SERVICE_DEPLOYMENT_OPERATIONS = (
 )
 
 
-class EcsProgressor(TasksMixin):
+class EcsProgressor(TasksMixin, ServiceDeploymentsMixin):
     """The double; ``with EcsProgressor(moto_url) as progressor: progressor.url``."""
 
     def __init__(
@@ -334,64 +332,6 @@ class EcsProgressor(TasksMixin):
         for _, action in due:
             action()
 
-    def _advance(self) -> None:
-        """Everything due by now: the scripted rollout steps, the service deployments'
-        lifecycles (with the rollout state they drive) and the deployment alarms."""
-        now = self._clock()
-        for tracked in self._services.values():
-            self._apply_due(tracked)
-        for deployment, change in self._deployments.advance(now):
-            self._show(deployment, change, requested=False)
-        for deployment in self._deployments.tracked:
-            self._watch_alarms(deployment, now)
-
-    def _show(self, deployment: Tracked, change: Change, *, requested: bool) -> None:
-        tracked = self._services.get((deployment.cluster, deployment.service))
-        if tracked is None or tracked.rollout is None:
-            return
-        latest = self._deployments.latest(deployment.cluster, deployment.service)
-        if latest is not deployment:
-            return  # an older deployment: its rollout state was replaced
-        if requested and change.kind == "rollback":
-            tracked.follows_lifecycle = True
-        if tracked.follows_lifecycle:
-            if change.kind == "rollback":
-                tracked.steps.clear()  # the scripted rollout ends with the rollback
-            apply_lifecycle(tracked.rollout, change)
-
-    def _watch_alarms(self, deployment: Tracked, now: float) -> None:
-        """ECS watches a deployment's alarms and rolls back on one in ALARM."""
-        lifecycle = deployment.lifecycle
-        if not (lifecycle.ongoing and lifecycle.alarms_roll_back):
-            return
-        tracked = self._services.get((deployment.cluster, deployment.service))
-        if tracked is None or now - tracked.alarms_read_at < ALARM_READS_EVERY_S:
-            return
-        tracked.alarms_read_at = now
-        firing = self._alarms_in_alarm(tracked, lifecycle.alarm_names)
-        if firing:
-            for change in lifecycle.alarm_fired(firing, now):
-                self._show(deployment, change, requested=False)
-
-    def _alarms_in_alarm(self, tracked: _Tracked, names: tuple[str, ...]) -> tuple[str, ...]:
-        """moto's CloudWatch DescribeAlarms (awsJson 1.0), as the caller of ECS: the same
-        credentials, signed for CloudWatch (moto routes by the credential scope)."""
-        headers = {
-            k: v.replace("/ecs/aws4_request", "/monitoring/aws4_request")
-            for k, v in tracked.headers.items()
-        }
-        headers["X-Amz-Target"] = "GraniteServiceVersion20100801.DescribeAlarms"
-        headers["Content-Type"] = "application/x-amz-json-1.0"
-        body = json.dumps({"AlarmNames": list(names)}).encode()
-        try:
-            status, _, data = self._forward("POST", "/", headers, body)
-        except OSError:
-            return ()
-        if status != 200:
-            return ()
-        alarms = json.loads(data).get("MetricAlarms") or []
-        return tuple(sorted(a["AlarmName"] for a in alarms if a.get("StateValue") == "ALARM"))
-
     # -- moto ------------------------------------------------------------------------------
 
     def _forward(
@@ -493,30 +433,6 @@ class EcsProgressor(TasksMixin):
                 self._service_payload(tracked, service)
             return status, out_headers, json.dumps(response).encode()
 
-    def _start_service_deployment(
-        self, tracked: _Tracked, service: Mapping[str, Any], source: str, target: str
-    ) -> None:
-        """The service deployment of a recorded deployment: its strategy's lifecycle."""
-        scenario = self._scenarios.get((tracked.cluster, tracked.service), Scenario())
-        configuration = dict(service.get("deploymentConfiguration") or {})
-        shifting = str(configuration.get("strategy") or "ROLLING") in SHIFTING
-        after = NEVER if scenario.outcome == "stuck" else scenario.after_s
-        self._deployments.start(
-            tracked.cluster,
-            tracked.service,
-            configuration=configuration,
-            desired=int(service.get("desiredCount") or 0),
-            now=self._clock(),
-            source_task_definition=source,
-            target_task_definition=target,
-            after_s=after,
-            minute_s=scenario.minute_s,
-            fault=scenario.lifecycle_fault(shifting),
-        )
-        tracked.follows_lifecycle = shifting
-        if shifting:
-            tracked.steps.clear()  # the lifecycle, not the rolling script, moves the rollout
-
     def _record_deployment(
         self,
         key: tuple[str, str],
@@ -598,59 +514,6 @@ class EcsProgressor(TasksMixin):
                     self._service_payload(recorded, service)
                 self._with_config(service)
             return status, out_headers, json.dumps(response).encode()
-
-    def _service_deployment_call(
-        self, operation: str, request: dict[str, Any]
-    ) -> tuple[int, list[tuple[str, str]], bytes]:
-        """The service-deployment API, answered by the double (moto has none)."""
-        with self._lock:
-            self._advance()
-            now = self._clock()
-            deployments = self._deployments
-            try:
-                if operation == "ListServiceDeployments":
-                    after = (request.get("createdAt") or {}).get("after")
-                    answer: dict[str, Any] = deployments.list(
-                        _name(str(request.get("cluster") or "default")),
-                        _name(str(request.get("service") or "")),
-                        status=request.get("status"),
-                        after=after,
-                    )
-                elif operation == "DescribeServiceDeployments":
-                    answer = deployments.describe(
-                        list(request.get("serviceDeploymentArns") or []), self._source_running
-                    )
-                else:
-                    arn = str(request.get("serviceDeploymentArn") or "")
-                    if operation == "StopServiceDeployment":
-                        changes = deployments.stop(
-                            arn, str(request.get("stopType") or "ROLLBACK"), now
-                        )
-                    else:
-                        changes = deployments.resume(
-                            arn,
-                            str(request.get("hookId") or ""),
-                            str(request.get("action") or "CONTINUE"),
-                            now,
-                        )
-                    found = deployments.find(arn)
-                    for change in changes:
-                        self._show(found, change, requested=True)
-                    answer = {"serviceDeploymentArn": arn}
-            except ApiError as error:
-                payload = {"__type": error.code, "message": error.message}
-                return 400, [("Content-Type", CONTENT_TYPE)], json.dumps(payload).encode()
-            return 200, [("Content-Type", CONTENT_TYPE)], json.dumps(answer).encode()
-
-    def _source_running(self, deployment: Tracked) -> int:
-        tracked = self._services.get((deployment.cluster, deployment.service))
-        if tracked is None:
-            return 0
-        target = deployment.lifecycle
-        others = [d for d in tracked.deployments if d.get("status") != "PRIMARY"] or [
-            d for d in tracked.deployments
-        ]
-        return 0 if target.status == "SUCCESSFUL" else int(others[-1].get("runningCount", 0))
 
     def handle(
         self, method: str, path: str, headers: dict[str, str], body: bytes
