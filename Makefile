@@ -1,9 +1,13 @@
-# The two commands the README promises: `make demo` and `make test`.
+# The two commands the README promises: `make demo` and `make test`; `make check` is the quick
+# loop (lint, types, unit tests) between them.
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
+# Tests run on every core: one worker per core, a file's tests on one worker (a file's tests
+# share its fixtures), every worker with its own emulator, engines, ports and temp dirs.
+PARALLEL := -n auto --dist loadfile
 
-.PHONY: demo demo-down test lint typecheck unit integration e2e modules dev actions docs bench bench-demo clean
+.PHONY: demo demo-down check test lint typecheck unit integration e2e modules dev actions docs bench bench-demo bench-engines clean
 
 dev:
 	@scripts/dev-env
@@ -16,8 +20,11 @@ demo-down:
 	@python3 scripts/localenv.py postgres stop
 	@scripts/docker-env stop
 
+check: dev lint typecheck
+	$(VENV)/bin/pytest $(PARALLEL) -q tests/unit examples/app/tests/unit
+
 test: dev lint typecheck
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PARALLEL)
 
 lint: dev
 	$(VENV)/bin/ruff check src tests scripts scripts/release examples/app
@@ -33,13 +40,13 @@ typecheck: dev
 	$(VENV)/bin/mypy --strict examples/app/app
 
 unit: dev
-	$(VENV)/bin/pytest tests/unit examples/app/tests/unit
+	$(VENV)/bin/pytest $(PARALLEL) tests/unit examples/app/tests/unit
 
 integration: dev
-	$(VENV)/bin/pytest tests/integration
+	$(VENV)/bin/pytest $(PARALLEL) tests/integration
 
 e2e: dev
-	$(VENV)/bin/pytest tests/e2e
+	$(VENV)/bin/pytest $(PARALLEL) tests/e2e
 
 actions: dev
 	$(PY) scripts/generate-actions
@@ -48,13 +55,16 @@ docs: dev
 	$(PY) scripts/generate-module-docs
 
 modules: dev
-	$(VENV)/bin/pytest tests/terraform
+	$(VENV)/bin/pytest $(PARALLEL) tests/terraform
 
 bench: dev
 	$(PY) scripts/bench_bootstrap.py
 
 bench-demo: dev
 	$(PY) scripts/bench_demo.py
+
+bench-engines: dev
+	$(PY) scripts/bench_engine_install.py
 
 clean: demo-down
 	rm -rf .local .pytest_cache .mypy_cache .ruff_cache

@@ -163,8 +163,11 @@ class ReleaseSite:
                 [(build.engine, build.binary, 0o755), (license_name, b"test build\n", 0o644)],
             )
             if cached is not None:
+                # Another test process may read the cache meanwhile: it sees a whole file.
                 cached.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(archive, cached)
+                partial = cached.with_name(f".{cached.name}.{os.getpid()}")
+                shutil.copyfile(archive, partial)
+                partial.replace(cached)
         sums = directory / f"{prefix}_SHA256SUMS"
         sums.write_text(f"{_sha256(archive)}  {archive.name}\n")
         suffix = ".sig" if build.engine == "terraform" else ".gpgsig"
