@@ -28,6 +28,9 @@ output "github_environment_variables" {
       TF_APPLY_ROLE_ARN    = module.github_oidc.role_arns["${environment}-terraform-apply"]
       DEPLOY_ROLE_ARN      = module.github_oidc.role_arns["${environment}-deploy"]
       TF_PLAN_STORE_BUCKET = module.state_backend.bucket_name
+      # Plans hold secrets in clear: stored under the bucket's KMS key (null with SSE-S3:
+      # leave the variable unset).
+      TF_PLAN_STORE_KMS_KEY = module.state_backend.kms_key_arn
     }
   }
 }
