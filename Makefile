@@ -12,7 +12,12 @@ PARALLEL := -n auto --dist loadfile
 dev:
 	@scripts/dev-env
 
-demo: dev
+# What the first run will build and how long it takes, or what this machine lacks: said
+# before anything long starts.
+demo:
+	@echo "━━ make demo"
+	@python3 scripts/prerequisites.py demo
+	@$(MAKE) --no-print-directory dev
 	@$(PY) scripts/demo.py
 
 demo-down:
