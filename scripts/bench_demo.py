@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ACT_LOGS = ROOT / ".local" / "demo" / "act"
 STAGE = re.compile(r"━━ (?:\S+ )?(.+?) \((\d+) s\)$")
 ACTION_STEP = re.compile(
-    r"✅\s+Success - Main slipway-platform/slipway(?:/actions/([\w-]+))?@v0 \[([\d.]+)(ms|s|m)"
+    r"✅\s+Success - Main slipway-platform/slipway(?:/actions/([\w-]+))?@v\d+ \[([\d.]+)(ms|s|m)"
 )
 UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0}
 

@@ -1,151 +1,31 @@
-"""scripts/release on a real temporary git repository with a bare remote.
-
-Each test builds a repository that has already released v1.2.3 (annotated tag, moving tags
-v1 and v1.2 pushed to the remote), with Unreleased entries waiting, and runs the real script
-as a subprocess, the way the release workflow does.
-"""
+"""scripts/release on a real temporary git repository with a bare remote (release_repo.py):
+the CHANGELOG section, the version, the commits and tags, the refusals, and the push.
+The pinned commit and a new major are tested in test_release_pins.py."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "release"
-URL = "https://github.com/slipway-platform/slipway"
-DATE = "2026-11-26"
-
-CHANGELOG = f"""# Changelog
-
-All notable changes are documented here ([Keep a Changelog](https://keepachangelog.com/)).
-
-## [Unreleased]
-
-### Added
-- `ecs-deploy`: one-off migration tasks.
-- `tf-plan`: drift mode.
-
-### Fixed
-- `cw-alarms-check` reads alarm tags again.
-
-## [1.2.3] - 2026-01-15
-
-### Added
-- First public release.
-
-[Unreleased]: {URL}/compare/v1.2.3...HEAD
-[1.2.3]: {URL}/releases/tag/v1.2.3
-"""
-
-PYPROJECT = """[project]
-name = "slipway"
-version = "1.2.3"
-description = "fixture"
-
-[tool.other]
-version = "9.9.9"
-"""
-
-WORKFLOW = """on: workflow_call
-jobs:
-  plan:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: slipway-platform/slipway/actions/tf-plan@v1
-"""
-
-
-def git(repo: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", *args], cwd=repo, capture_output=True, text=True, check=False, env=git_env(repo)
-    )
-    assert result.returncode == 0, f"git {args}: {result.stderr}"
-    return result.stdout.strip()
-
-
-def git_env(repo: Path) -> dict[str, str]:
-    # Only the repository's own config: the machine's global git config must not matter.
-    return {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-
-
-def release(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(SCRIPT), *args], cwd=repo, capture_output=True, text=True, check=False,
-        env=git_env(repo), timeout=60,
-    )  # fmt: skip
-
-
-def released(repo: Path, *args: str) -> str:
-    result = release(repo, *args)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def commit_of(repo: Path, ref: str) -> str:
-    return git(repo, "rev-parse", f"{ref}^{{commit}}")
+from tests.integration.release.release_repo import (
+    DATE,
+    OWN,
+    PYPROJECT,
+    URL,
+    WORKFLOW,
+    Repo,
+    add_unreleased_entry,
+    commit_all,
+    commit_of,
+    git,
+    parent_of,
+    release,
+    released,
+)
 
 
 def remote_commit_of(remote: Path, ref: str) -> str:
-    return git(remote, "rev-parse", f"{ref}^{{commit}}")
-
-
-def commit_all(repo: Path, message: str) -> None:
-    git(repo, "add", "--all")
-    git(repo, "commit", "--quiet", "-m", message)
-
-
-@dataclass(frozen=True)
-class Repo:
-    path: Path
-    remote: Path
-    v123: str  # the commit v1.2.3 points at
-
-    def write(self, name: str, text: str) -> None:
-        target = self.path / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-
-    def read(self, name: str) -> str:
-        return (self.path / name).read_text()
-
-    def snapshot(self) -> tuple[str, str, str, str, str]:
-        """Everything a refused release must leave untouched."""
-        return (
-            git(self.path, "rev-parse", "HEAD"),
-            git(self.path, "show-ref", "--tags"),
-            self.read("CHANGELOG.md"),
-            self.read("pyproject.toml"),
-            git(self.path, "status", "--porcelain"),
-        )
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Repo:
-    path, remote = tmp_path / "work", tmp_path / "remote.git"
-    git(tmp_path, "init", "--quiet", "--bare", "-b", "main", str(remote))
-    git(tmp_path, "init", "--quiet", "-b", "main", str(path))
-    git(path, "config", "user.name", "Release Tester")
-    git(path, "config", "user.email", "release@example.com")
-    git(path, "remote", "add", "origin", str(remote))
-    fixture = Repo(path, remote, "")
-    fixture.write("CHANGELOG.md", CHANGELOG)
-    fixture.write("pyproject.toml", PYPROJECT)
-    fixture.write(".github/workflows/infra.yml", WORKFLOW)
-    commit_all(path, "First release")
-    git(path, "tag", "--annotate", "-m", "Release v1.2.3", "v1.2.3")
-    git(path, "tag", "v1")
-    git(path, "tag", "v1.2")
-    git(path, "push", "--quiet", "origin", "main", "--tags")
-    return Repo(path, remote, commit_of(path, "v1.2.3"))
-
-
-def add_unreleased_entry(repo: Repo, entry: str) -> None:
-    text = repo.read("CHANGELOG.md").replace("## [Unreleased]\n", f"## [Unreleased]\n\n{entry}\n")
-    repo.write("CHANGELOG.md", text)
-    commit_all(repo.path, "More work")
+    return commit_of(remote, ref)
 
 
 def test_prepare_moves_unreleased_into_a_dated_section_and_tags(repo: Repo) -> None:
@@ -187,12 +67,18 @@ All notable changes are documented here ([Keep a Changelog](https://keepachangel
         "pyproject.toml",
     ]
     assert git(repo.path, "cat-file", "-t", "v1.3.0") == "tag"  # annotated
+    # The tags point at the pinned commit, whose only parent is the release commit on main.
     head = git(repo.path, "rev-parse", "HEAD")
-    assert commit_of(repo.path, "v1.3.0") == commit_of(repo.path, "v1") == head
-    assert commit_of(repo.path, "v1.3") == head
+    pinned = commit_of(repo.path, "v1.3.0")
+    assert pinned != head
+    assert git(repo.path, "rev-list", "--parents", "-1", pinned).split() == [pinned, head]
+    assert commit_of(repo.path, "v1") == commit_of(repo.path, "v1.3") == pinned
     assert commit_of(repo.path, "v1.2") == commit_of(repo.path, "v1.2.3") == repo.v123
     assert git(repo.path, "status", "--porcelain") == ""
-    assert f"released v1.3.0 at {head[:12]}" in output
+    assert output == (
+        f"released v1.3.0: main at {head[:12]}; v1.3.0, v1 and v1.3 at {pinned[:12]}, its "
+        "pinned commit. Next: scripts/release push 1.3.0\n"
+    )
     # Nothing was pushed.
     assert remote_commit_of(repo.remote, "main") == repo.v123
     assert remote_commit_of(repo.remote, "v1") == repo.v123
@@ -218,19 +104,6 @@ def test_second_release_moves_the_moving_tags_again(repo: Repo) -> None:
         f"[1.3.0]: {URL}/compare/v1.2.3...v1.3.0\n"
         f"[1.2.3]: {URL}/releases/tag/v1.2.3\n"
     )
-
-
-def test_major_release_creates_v2_and_leaves_v1(repo: Repo) -> None:
-    repo.write(".github/workflows/infra.yml", WORKFLOW.replace("@v1", "@v2"))
-    commit_all(repo.path, "Reusable workflows use the v2 actions")
-
-    released(repo.path, "prepare", "2.0.0", "--date", DATE)
-
-    head = git(repo.path, "rev-parse", "HEAD")
-    assert commit_of(repo.path, "v2.0.0") == commit_of(repo.path, "v2") == head
-    assert commit_of(repo.path, "v2.0") == head
-    assert commit_of(repo.path, "v1") == commit_of(repo.path, "v1.2") == repo.v123
-    assert 'version = "2.0.0"' in repo.read("pyproject.toml")
 
 
 def make_dirty(repo: Repo) -> None:
@@ -268,9 +141,14 @@ def section_already_there(repo: Repo) -> None:
 
 
 def root_action_at_v3(repo: Repo) -> None:
-    steps = "    - uses: slipway-platform/slipway/actions/ecs-deploy@v3\n"
+    steps = f"    - uses: {OWN}/actions/ecs-deploy@v3\n"
     repo.write("action.yml", "runs:\n  using: composite\n  steps:\n" + steps)
     commit_all(repo.path, "Root action")
+
+
+def workflow_at_v2(repo: Repo) -> None:
+    repo.write(".github/workflows/infra.yml", WORKFLOW.replace("@v1", "@v2"))
+    commit_all(repo.path, "A workflow ahead of the release")
 
 
 def no_setup(repo: Repo) -> None:
@@ -307,17 +185,22 @@ REFUSALS = {
         "HEAD is on branch 'feature': releases are made from 'main' (see --branch)",
     ),
     "detached head": (detached, "1.3.0", "HEAD is detached: releases are made from 'main'"),
-    "workflow at old major": (
+    "references at two majors": (
+        root_action_at_v3,
+        "1.3.0",
+        f"these files reference {OWN} at more than one major: "
+        ".github/workflows/infra.yml (@v1); action.yml (@v3)",
+    ),
+    "references above the release's major": (
+        workflow_at_v2,
+        "1.3.0",
+        f"these files reference {OWN} at a major above v1: .github/workflows/infra.yml (@v2)",
+    ),
+    "new major without an upgrading note": (
         no_setup,
         "2.0.0",
-        "these files reference slipway-platform/slipway at another major than v2: "
-        ".github/workflows/infra.yml (@v1)",
-    ),
-    "root action at old major": (
-        root_action_at_v3,
-        "2.0.0",
-        "these files reference slipway-platform/slipway at another major than v2: "
-        ".github/workflows/infra.yml (@v1); action.yml (@v3)",
+        "CHANGELOG.md: v2.0.0 is a new major, so the Unreleased section needs an "
+        "'### Upgrading' note saying what consumers change",
     ),
 }
 
@@ -350,18 +233,62 @@ def test_bad_date_is_refused(repo: Repo) -> None:
 def test_branch_option_allows_another_release_branch(repo: Repo) -> None:
     other_branch(repo)
     released(repo.path, "prepare", "1.3.0", "--date", DATE, "--branch", "feature")
-    assert commit_of(repo.path, "v1") == git(repo.path, "rev-parse", "feature")
+    assert parent_of(repo.path, "v1") == git(repo.path, "rev-parse", "feature")
+    assert git(repo.path, "log", "-1", "--format=%s", "feature") == "Release v1.3.0"
 
 
-def test_links_are_created_from_repo_url_when_the_changelog_has_none(repo: Repo) -> None:
+def remove_links(repo: Repo) -> None:
     text = repo.read("CHANGELOG.md")
     repo.write("CHANGELOG.md", text[: text.index("[Unreleased]: ")].rstrip("\n") + "\n")
     commit_all(repo.path, "No links yet")
+
+
+def links_of(repo: Repo) -> str:
+    text = repo.read("CHANGELOG.md")
+    return text[text.index("[Unreleased]: ") :]
+
+
+def test_without_links_the_url_comes_from_the_origin_remote(repo: Repo) -> None:
+    remove_links(repo)
+    git(repo.path, "remote", "set-url", "origin", "git@github.com:acme/slipway.git")
+
+    released(repo.path, "prepare", "1.3.0", "--date", DATE)
+
+    assert links_of(repo) == (
+        "[Unreleased]: https://github.com/acme/slipway/compare/v1.3.0...HEAD\n"
+        "[1.3.0]: https://github.com/acme/slipway/compare/v1.2.3...v1.3.0\n"
+    )
+
+
+def test_repo_url_overrides_the_links_and_the_remote(repo: Repo) -> None:
+    git(repo.path, "remote", "set-url", "origin", "https://github.com/acme/slipway.git")
+    released(
+        repo.path, "prepare", "1.3.0", "--date", DATE, "--repo-url", "https://example.com/o/r/"
+    )
+
+    assert links_of(repo) == (
+        "[Unreleased]: https://example.com/o/r/compare/v1.3.0...HEAD\n"
+        "[1.3.0]: https://example.com/o/r/compare/v1.2.3...v1.3.0\n"
+        f"[1.2.3]: {URL}/releases/tag/v1.2.3\n"
+    )
+
+
+def test_without_links_nor_a_web_remote_the_url_is_asked_for(repo: Repo) -> None:
+    remove_links(repo)
     before = repo.snapshot()
 
     refused = release(repo.path, "prepare", "1.3.0", "--date", DATE)
-    assert refused.stderr == (
-        "release: CHANGELOG.md has no compare link to take the URL from: pass --repo-url\n"
+    assert (refused.returncode, refused.stderr) == (
+        1,
+        "release: CHANGELOG.md has no compare link to take the repository URL from and remote "
+        f"'origin' ({repo.remote}) is not a repository web address: pass --repo-url\n",
+    )
+    git(repo.path, "remote", "remove", "origin")
+    refused = release(repo.path, "prepare", "1.3.0", "--date", DATE)
+    assert (refused.returncode, refused.stderr) == (
+        1,
+        "release: CHANGELOG.md has no compare link to take the repository URL from and there "
+        "is no remote 'origin': pass --repo-url\n",
     )
     assert repo.snapshot() == before
 
@@ -385,10 +312,12 @@ def test_dry_run_prints_the_plan_and_changes_nothing(repo: Repo) -> None:
     assert "+## [1.3.0] - 2026-11-26" in lines
     assert f"-[Unreleased]: {URL}/compare/v1.2.3...HEAD" in lines
     assert f"+[1.3.0]: {URL}/compare/v1.2.3...v1.3.0" in lines
-    assert lines[-6:] == [
+    assert lines[lines.index("set pyproject.toml version 1.2.3 -> 1.3.0") :] == [
         "set pyproject.toml version 1.2.3 -> 1.3.0",
         "commit 'Release v1.3.0'",
-        "create annotated tag v1.3.0",
+        f"commit 'Pin v1.3.0' on top of it, on no branch, {OWN}…@v1 to @v1.3.0 in 1 files:",
+        "  .github/workflows/infra.yml (1)",
+        "create annotated tag v1.3.0 at the pinned commit",
         f"move tag v1 (now at {repo.v123[:12]})",
         "create tag v1.3",
         "dry run: nothing changed",
@@ -421,9 +350,10 @@ def test_push_lands_the_release_and_force_moves_tags(repo: Repo) -> None:
     released(repo.path, "prepare", "1.3.0", "--date", DATE)
     output = released(repo.path, "push", "1.3.0")
 
-    v130 = commit_of(repo.path, "v1.3.0")
-    assert output == "pushed v1.3.0 and moved v1, v1.3 on origin\n"
-    assert remote_commit_of(repo.remote, "refs/heads/main") == v130
+    v130, release130 = commit_of(repo.path, "v1.3.0"), parent_of(repo.path, "v1.3.0")
+    assert output == f"pushed main at {release130[:12]}, v1.3.0 and moved v1, v1.3 on origin\n"
+    # main gets the release commit; the tags the pinned commit on top of it.
+    assert remote_commit_of(repo.remote, "refs/heads/main") == release130
     assert git(repo.remote, "cat-file", "-t", "refs/tags/v1.3.0") == "tag"
     for tag in ("v1.3.0", "v1", "v1.3"):
         assert remote_commit_of(repo.remote, f"refs/tags/{tag}") == v130
@@ -438,7 +368,12 @@ def test_push_lands_the_release_and_force_moves_tags(repo: Repo) -> None:
     for tag in ("v1.3.1", "v1", "v1.3"):
         assert remote_commit_of(repo.remote, f"refs/tags/{tag}") == v131
     assert remote_commit_of(repo.remote, "refs/tags/v1.3.0") == v130
-    assert remote_commit_of(repo.remote, "refs/heads/main") == v131
+    # The second release commit follows the first on main: the pinned commits are on no branch.
+    assert remote_commit_of(repo.remote, "refs/heads/main") == parent_of(repo.path, "v1.3.1")
+    history = git(repo.remote, "rev-list", "refs/heads/main").split()
+    assert release130 in history
+    assert v130 not in history
+    assert v131 not in history
 
 
 def test_push_refuses_a_version_that_was_not_prepared(repo: Repo) -> None:
