@@ -280,6 +280,12 @@ def resolve_builder(runner: Runner, request: Request) -> Request:
             spec.cache_from,
             spec.cache_to,
         )
+    elif request.build.base.network not in (None, "default", "host", "none"):
+        raise InputError(
+            "network",
+            "default, host or none with buildx (BuildKit runs no step on a named network)",
+            request.build.base.network or "",
+        )
     runner.info(f"builder: {builder.reason}")
     return replace(request, builder=builder)
 

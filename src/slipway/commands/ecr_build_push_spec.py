@@ -51,8 +51,8 @@ SPEC = ActionSpec(
         Input("target", "Build stage to build."),
         Input(
             "network",
-            "Network for the build's RUN steps: default, host, none or a network name "
-            "(host where the engine's bridge has no route out).",
+            "Network for the build's RUN steps: default, host or none (host where the "
+            "engine's bridge has no route out); a network name only with the classic builder.",
         ),
         Input("build-args", "Build arguments, one KEY=value per line."),
         Input(

@@ -243,3 +243,28 @@ def test_logins_to_several_ecr_registries_land_in_the_private_config(
     assert f"::add-mask::{password}" in out.getvalue()
     assert not (home / ".docker").exists()  # nothing written to the runner's own config
     assert not config.directory.exists()
+
+
+def test_buildx_refuses_a_named_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from slipway.commands import ecr_build_push
+    from slipway.gha.inputs import Inputs
+    from slipway.gha.runner import Runner
+
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    env = {
+        "GITHUB_WORKSPACE": str(tmp_path),
+        "GITHUB_SHA": "0" * 40,
+        "INPUT_REPOSITORY": "shop/web",
+        "INPUT_AWS_REGION": "us-east-1",
+        "INPUT_NETWORK": "build-net",
+    }
+    request = ecr_build_push.parse(Inputs(env), env)
+    monkeypatch.setattr(ecr_build_push, "buildx_version", lambda env: "v0.38.2")
+    with pytest.raises(InputError) as error:
+        ecr_build_push.resolve_builder(Runner(env=env, stdout=io.StringIO()), request)
+    assert str(error.value) == (
+        "input 'network': expected default, host or none with buildx (BuildKit runs no step "
+        "on a named network), got 'build-net'"
+    )
