@@ -424,10 +424,9 @@ def run_continue(
     action = request.continue_action
     view = continue_paused(ecs, arn, action)
     reporter.info(f"{action} service deployment {view.short_id} (paused at {view.stage or '?'})")
-    primary = next(
-        (d for d in snapshot_deployments(ecs, snapshot) if d.get("status") == "PRIMARY"), {}
-    )
-    others = [d for d in snapshot_deployments(ecs, snapshot) if d.get("status") != "PRIMARY"]
+    deployments = snapshot_deployments(ecs, snapshot)
+    primary = next((d for d in deployments if d.get("status") == "PRIMARY"), {})
+    others = [d for d in deployments if d.get("status") != "PRIMARY"]
     outcome = DeployOutcome(
         "deployed",
         str(others[0].get("taskDefinition", "")) if others else "",
