@@ -202,6 +202,28 @@ def run_source(env: Mapping[str, str]) -> Any:
     return plan_source(env.get("GITHUB_REF", ""), default if isinstance(default, str) else None)
 
 
+def run_binding(env: Mapping[str, str], tf: TerraformSettings) -> Any:
+    """What a plan of this run is bound to (slipway.terraform.plan_integrity.RunBinding):
+    tf-plan records it, tf-apply-gated requires it."""
+    from slipway.commands.terraform_common import backend_settings
+    from slipway.terraform.plan_integrity import RunBinding
+    from slipway.terraform.plan_keys import backend_fingerprint
+
+    return RunBinding(
+        repository=tf.repository,
+        environment=tf.environment,
+        directory=tf.directory,
+        commit_sha=tf.commit_sha,
+        source=run_source(env),
+        run_id=env.get("GITHUB_RUN_ID", ""),
+        run_attempt=int(env.get("GITHUB_RUN_ATTEMPT") or 1),
+        event=env.get("GITHUB_EVENT_NAME", ""),
+        ref=env.get("GITHUB_REF", ""),
+        backend=backend_fingerprint(*backend_settings(tf)),
+        workspace=tf.workspace or "default",
+    )
+
+
 def pull_request_number(env: Mapping[str, str]) -> int | None:
     from slipway.github.client import pr_number_from_payload
 

@@ -200,31 +200,6 @@ def masked_outputs(runner: Runner, outputs: Mapping[str, Any]) -> dict[str, Any]
     return result
 
 
-def run_binding(env: Mapping[str, str], tf: TerraformSettings, plan_id: str) -> tuple[Any, Any]:
-    """Where this run's plan is, and what it must have been made for."""
-    from slipway.commands.terraform_common import backend_settings
-    from slipway.commands.terraform_flow import run_source
-    from slipway.terraform.plan_integrity import RunBinding
-    from slipway.terraform.plan_keys import PlanRef, backend_fingerprint
-
-    source = run_source(env)
-    ref = PlanRef(tf.repository, tf.environment, source, tf.directory, tf.commit_sha, plan_id)
-    binding = RunBinding(
-        repository=tf.repository,
-        environment=tf.environment,
-        directory=tf.directory,
-        commit_sha=tf.commit_sha,
-        source=source,
-        run_id=env.get("GITHUB_RUN_ID", ""),
-        run_attempt=int(env.get("GITHUB_RUN_ATTEMPT") or 1),
-        event=env.get("GITHUB_EVENT_NAME", ""),
-        ref=env.get("GITHUB_REF", ""),
-        backend=backend_fingerprint(*backend_settings(tf)),
-        workspace=tf.workspace or "default",
-    )
-    return ref, binding
-
-
 def run(runner: Runner) -> int:
     from slipway.commands.tf_plan import work_dir
 
@@ -278,23 +253,26 @@ def report_result(runner: Runner, request: ApplyRequest) -> None:
         runner.warning(f"the result was not posted on the pull request: {error}")
 
 
-def apply_plan(runner: Runner, request: ApplyRequest, out: Path) -> int:
-    from slipway.aws.session import make_session
-    from slipway.commands.terraform_flow import check_approval, prepare_engine, report_diagnostics
-    from slipway.terraform.guard import check_destroy
+def load_reviewed_plan(
+    runner: Runner, request: ApplyRequest, store: Any, out: Path
+) -> tuple[Any, Any, Any, Any] | int:
+    """(stored plan, its model, where it is, the run binding), or the exit code of a refusal:
+    missing, not this run's plan, applied already, or unreadable."""
+    from slipway.commands.terraform_flow import run_binding
     from slipway.terraform.plan import PlanFormatError, load_plan
     from slipway.terraform.plan_integrity import (
         PlanAppliedError,
         PlanMismatchError,
         PlanMissingError,
     )
-    from slipway.terraform.plan_store import PlanStore
-    from slipway.terraform.render import one_line_counts, render_comment
+    from slipway.terraform.plan_keys import PlanRef
+    from slipway.terraform.render import one_line_counts
 
     tf = request.tf
-    session = make_session(request.aws, runner.env, on_secret=runner.mask)
-    store = PlanStore(session.client("s3"), tf.bucket, tf.prefix, kms_key_id=tf.kms_key)
-    ref, binding = run_binding(runner.env, tf, request.plan_id)
+    binding = run_binding(runner.env, tf)
+    ref = PlanRef(
+        tf.repository, tf.environment, binding.source, tf.directory, tf.commit_sha, request.plan_id
+    )
     try:
         stored = store.load(ref, request.plan_digest, binding, out)
         store.check_not_applied(ref)
@@ -310,6 +288,23 @@ def apply_plan(runner: Runner, request: ApplyRequest, out: Path) -> int:
     except PlanFormatError as error:
         return refuse(runner, "plan-mismatch", str(error))
     runner.info(f"plan {stored.metadata.plan_id}: {one_line_counts(plan)}")
+    return stored, plan, ref, binding
+
+
+def apply_plan(runner: Runner, request: ApplyRequest, out: Path) -> int:
+    from slipway.aws.session import make_session
+    from slipway.commands.terraform_flow import check_approval, prepare_engine, report_diagnostics
+    from slipway.terraform.guard import check_destroy
+    from slipway.terraform.plan_store import PlanStore
+    from slipway.terraform.render import render_comment
+
+    tf = request.tf
+    session = make_session(request.aws, runner.env, on_secret=runner.mask)
+    store = PlanStore(session.client("s3"), tf.bucket, tf.prefix, kms_key_id=tf.kms_key)
+    loaded = load_reviewed_plan(runner, request, store, out)
+    if isinstance(loaded, int):
+        return loaded
+    stored, plan, ref, binding = loaded
 
     verdict = check_destroy(
         plan, allow_destroy=request.allow_destroy, allowed=request.allow_destroy_addresses

@@ -15,7 +15,6 @@ from slipway.commands.plan_review import ON_PLAN_CHANGE
 from slipway.commands.terraform_common import (
     TERRAFORM_INPUTS,
     TerraformSettings,
-    backend_settings,
     read_terraform_settings,
 )
 from slipway.gha.inputs import InputError, Inputs
@@ -149,28 +148,18 @@ def plan_metadata(
     env: Mapping[str, str], tf: TerraformSettings, version: Any, planfile: Path, plan: Any
 ) -> Any:
     """What binds this plan to this run (see slipway.terraform.plan_integrity)."""
-    from slipway.commands.terraform_flow import run_source
+    from slipway.commands.terraform_flow import run_binding
     from slipway.terraform.plan_integrity import PlanMetadata
-    from slipway.terraform.plan_keys import backend_fingerprint, file_sha256, utc_timestamp
+    from slipway.terraform.plan_keys import file_sha256, utc_timestamp
 
-    return PlanMetadata(
-        repository=tf.repository,
-        environment=tf.environment,
-        directory=tf.directory,
-        commit_sha=tf.commit_sha,
-        source=run_source(env),
+    return PlanMetadata.for_run(
+        run_binding(env, tf),
         engine="tofu" if version.name == "tofu" else "terraform",
         engine_version=version.version,
         plan_sha256=file_sha256(planfile),
         created_at=utc_timestamp(),
         counts=plan.counts,
         has_changes=plan.has_changes,
-        run_id=env.get("GITHUB_RUN_ID", ""),
-        run_attempt=int(env.get("GITHUB_RUN_ATTEMPT") or 1),
-        event=env.get("GITHUB_EVENT_NAME", ""),
-        ref=env.get("GITHUB_REF", ""),
-        backend=backend_fingerprint(*backend_settings(tf)),
-        workspace=tf.workspace or "default",
     )
 
 

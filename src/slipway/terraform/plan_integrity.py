@@ -150,6 +150,39 @@ class PlanMetadata:
                 self.schema,
             )
 
+    @classmethod
+    def for_run(
+        cls,
+        binding: RunBinding,
+        *,
+        engine: Engine,
+        engine_version: str,
+        plan_sha256: str,
+        created_at: str,
+        counts: Counts,
+        has_changes: bool,
+    ) -> PlanMetadata:
+        """The metadata of a plan made now, bound to the run ``binding`` describes."""
+        return cls(
+            repository=binding.repository,
+            environment=binding.environment,
+            directory=binding.directory,
+            commit_sha=binding.commit_sha,
+            source=binding.source,
+            engine=engine,
+            engine_version=engine_version,
+            plan_sha256=plan_sha256,
+            created_at=created_at,
+            counts=counts,
+            has_changes=has_changes,
+            run_id=binding.run_id,
+            run_attempt=binding.run_attempt,
+            event=binding.event,
+            ref=binding.ref,
+            backend=binding.backend,
+            workspace=binding.workspace,
+        )
+
     @property
     def plan_id(self) -> str:
         return make_plan_id(self.environment, self.commit_sha, self.plan_sha256)
