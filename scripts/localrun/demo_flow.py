@@ -252,6 +252,8 @@ class Demo:
                     + json.dumps([f"arn:aws:iam::{account}:role/demo-admin"]),
                 )
                 variables = terraform.outputs()["github_environment_variables"][environment]
+                # A null value is a variable left unset (as on GitHub).
+                variables = {k: v for k, v in variables.items() if v is not None}
                 self.outcome.variables[environment] = dict(variables)
                 stage.facts += [
                     f"state bucket {variables['TF_STATE_BUCKET']} (versioned, S3 lock files)",
