@@ -404,10 +404,15 @@ class Demo:
 
     def expect_deployments(self, environment: str) -> None:
         """Deployments go as their strategy goes, a configured minute (prod's canary bake
-        and ECS's bake) lasting a second."""
+        and ECS's bake) lasting a second; prod's canary stages a second or two each, so the
+        timeline shows them."""
         stack = self.outcome.stacks[environment]
         self.services.progressor.set_scenario(
-            stack["cluster_name"], stack["service_name"], "completed", after_s=2, minute_s=1.0
+            stack["cluster_name"],
+            stack["service_name"],
+            "completed",
+            after_s=12 if stack.get("deployment_strategy") != "ROLLING" else 2,
+            minute_s=1.0,
         )
 
     def app_first_deploy(self) -> None:
