@@ -17,10 +17,12 @@ from slipway.gha.inputs import InputError
 from slipway.images.ecr import (
     Repository,
     RepositorySettings,
+    TagCollisionError,
     authorization,
     decode_authorization,
     ensure_repository,
     parse_lifecycle_policy,
+    put_tags,
 )
 from slipway.images.mutability import TagMutability
 from slipway.images.registry import basic_auth, manifest_url, registry_base_url
@@ -181,3 +183,44 @@ def test_manifest_url_and_auth() -> None:
         "http://127.0.0.1:5000/v2/acme/web/manifests/main"
     )
     assert basic_auth("AWS", "pw") == "Basic " + base64.b64encode(b"AWS:pw").decode()
+
+
+def _manifest(layer: str) -> str:
+    return json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "size": 2,
+                "digest": "sha256:" + "c" * 64,
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    "size": 3,
+                    "digest": "sha256:" + layer * 64,
+                }
+            ],
+        }
+    )
+
+
+def test_retagging_through_ecrs_api_and_its_refusals(ecr: Any) -> None:
+    """ECR's documented retagging (BatchGetImage, PutImage per tag) on an IMMUTABLE
+    repository: new tags are added, a tag already on the image changes nothing (ECR's
+    ImageAlreadyExistsException), a tag on another image is a collision (AWS documents
+    ImageTagAlreadyExistsException; moto raises ImageAlreadyExistsException for it too)."""
+    ecr.create_repository(repositoryName="acme/web", imageTagMutability="IMMUTABLE")
+    first = ecr.put_image(repositoryName="acme/web", imageManifest=_manifest("a"), imageTag="v1")
+    digest = first["image"]["imageId"]["imageDigest"]
+    other = ecr.put_image(repositoryName="acme/web", imageManifest=_manifest("b"), imageTag="v2")
+    other_digest = other["image"]["imageId"]["imageDigest"]
+
+    assert put_tags(ecr, "acme/web", None, digest, ["abc1234", "v1"]) == ["abc1234"]
+    tags = ecr.describe_images(repositoryName="acme/web", imageIds=[{"imageDigest": digest}])
+    assert sorted(tags["imageDetails"][0]["imageTags"]) == ["abc1234", "v1"]
+
+    with pytest.raises(TagCollisionError) as error:
+        put_tags(ecr, "acme/web", None, digest, ["v2"])
+    assert (error.value.tag, error.value.existing) == ("v2", other_digest)
