@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from slipway import __version__
-from slipway.commands import COMMANDS
+from slipway.commands import COMMANDS, INTERNAL_COMMANDS
 from slipway.gha.inputs import env_name
 from slipway.gha.runner import Runner
 from slipway.gha.spec import ActionSpec, DeclaredEnv
@@ -57,6 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"slipway {__version__}")
         return 0
     name, rest = args[0], args[1:]
+    if name in INTERNAL_COMMANDS:
+        internal: int = importlib.import_module(INTERNAL_COMMANDS[name]).main(rest)
+        return internal
     if name not in COMMANDS:
         print(
             f"slipway: unknown command '{name}' (expected one of: {', '.join(COMMANDS)})",

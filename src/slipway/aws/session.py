@@ -161,6 +161,17 @@ def _ignore_secret(_: str) -> None:
     return None
 
 
+def assume_role_once(settings: AwsSettings, env: Mapping[str, str]) -> dict[str, str]:
+    """Assume ``settings.role_to_assume`` once: botocore credential metadata (``access_key``,
+    ``secret_key``, ``token``, ``expiry_time``). For processes that hand credentials on."""
+    import boto3
+
+    if settings.role_to_assume is None:
+        raise AwsAuthError("no role to assume")
+    region = validate_region(settings.region, env)
+    return _RoleAssumer(settings, env, boto3.Session(region_name=region), region, _ignore_secret)()
+
+
 def make_session(
     settings: AwsSettings,
     env: Mapping[str, str] | None = None,

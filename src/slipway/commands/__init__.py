@@ -10,6 +10,11 @@ COMMANDS: dict[str, str] = {
     "ship": "slipway.commands.ship",
 }
 
+# Commands that are not actions: other programs run them (their modules define main(argv)).
+INTERNAL_COMMANDS: dict[str, str] = {
+    "aws-credentials": "slipway.commands.aws_credentials",
+}
+
 # The command whose action is the repository's root action.yml (`uses: <owner>/<repo>@v1`);
 # its reference lives in docs/<command>.md instead of actions/<command>/README.md.
 ROOT_ACTION = "ship"

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from slipway.aws.config import AwsSettings
+from slipway.aws.engine_credentials import engine_credentials_environment
 from slipway.commands.terraform_common import TerraformSettings
 from slipway.gha.runner import Runner
 
@@ -19,21 +20,36 @@ if TYPE_CHECKING:  # the heavy modules stay lazy at run time
 def engine_environment(
     env: Mapping[str, str], session: Any, settings: AwsSettings
 ) -> dict[str, str]:
-    """The engine's environment: the job's, plus the assumed role's credentials when a role
-    was assumed, so the backend and the providers act in this environment's account."""
+    """The engine's environment: the job's, and when a role is assumed a profile whose
+    credential process assumes it again whenever the engine's credentials expire, so the
+    backend and the providers act in this environment's account for as long as they run."""
     # Action inputs (the GitHub token among them) are for slipway, not for the engine and
     # its providers.
     result = {k: v for k, v in env.items() if not k.startswith("INPUT_")}
     if settings.role_to_assume:
-        frozen = session.boto3_session.get_credentials().get_frozen_credentials()
-        result.update(
-            AWS_ACCESS_KEY_ID=frozen.access_key,
-            AWS_SECRET_ACCESS_KEY=frozen.secret_key,
-            AWS_SESSION_TOKEN=frozen.token or "",
-        )
-        result.pop("AWS_PROFILE", None)
+        result = engine_credentials_environment(result, engine_profile(env, settings))
     result["AWS_REGION"] = session.region
     return result
+
+
+def engine_profile(env: Mapping[str, str], settings: AwsSettings) -> Path:
+    """The engine's AWS config file, in a private directory removed when the step ends (it
+    holds no secret: the role, and how to assume it)."""
+    import atexit
+    import shutil
+    import sys
+    import tempfile
+
+    from slipway.aws.engine_credentials import credential_process_command, profile_config
+
+    base = Path(env.get("RUNNER_TEMP") or tempfile.gettempdir()) / "slipway" / "aws"
+    base.mkdir(parents=True, exist_ok=True)
+    directory = Path(tempfile.mkdtemp(prefix="engine-", dir=base))
+    atexit.register(shutil.rmtree, directory, True)
+    config = directory / "config"
+    command = credential_process_command(sys.executable, settings, env)
+    config.write_text(profile_config(command, settings.region))
+    return config
 
 
 def report_diagnostics(

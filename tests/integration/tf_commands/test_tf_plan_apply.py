@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from tests.fakes.github_api import FakeGitHub
 from tests.support import read_outputs
 
@@ -760,3 +761,53 @@ def test_a_malformed_plan_json_is_one_error_line_naming_the_file(
     assert errors == ["::error::plan.json: the plan JSON ends too early (truncated?)"]
     assert "Traceback" not in out
     assert len(world.s3.list_objects_v2(Bucket="plans")["Contents"]) == stored
+
+
+def test_the_engine_acts_as_the_role_with_credentials_it_can_refresh(
+    world: World, tmp_path: Path
+) -> None:
+    """With a role, the engine holds no keys: its profile's credential process assumes the
+    role whenever the SDK needs credentials. The state bucket lets only the role write, so an
+    engine that used the job's own keys could not store its state."""
+    # A first plan, as the job itself, installs the engine the wrapper below runs.
+    assert world.run("tf-plan", SHA2, "--environment", "dev", "--comment", "false")[0] == 0
+    role = boto3.client("iam").create_role(
+        RoleName="dev-terraform-apply",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+    )["Role"]["Arn"]
+    only_the_role = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": ["s3:PutObject", "s3:DeleteObject"],
+        "Resource": "arn:aws:s3:::tf-state/*",
+        "Condition": {"ArnNotEquals": {"aws:PrincipalArn": role}},
+    }
+    world.s3.put_bucket_policy(
+        Bucket="tf-state",
+        Policy=json.dumps({"Version": "2012-10-17", "Statement": [only_the_role]}),
+    )
+    with pytest.raises(ClientError, match="AccessDenied"):
+        world.s3.put_object(Bucket="tf-state", Key="dev/terraform.tfstate", Body=b"{}")
+    seen = tmp_path / "engine-env"
+    wrapper = tmp_path / world.engine
+    wrapper.write_text(f'#!/bin/sh\nenv > "{seen}"\nexec "{world.binary}" "$@"\n')
+    wrapper.chmod(0o755)
+    role_args = ("--role-to-assume", role, "--web-identity", "false", "--binary", str(wrapper))
+
+    code, out = world.run("tf-plan", SHA1, "--environment", "dev", "--comment", "false", *role_args)
+    assert code == 0, out
+    code, out = world.run(
+        "tf-apply-gated", SHA1, "--environment", "dev", "--approval", "none", *role_args
+    )
+    assert (code, out["result"]) == (0, "applied"), out
+    assert {r["name"] for r in world.state()["resources"]} == {"network", "service"}
+
+    engine_env = dict(line.split("=", 1) for line in seen.read_text().splitlines() if "=" in line)
+    assert "AWS_ACCESS_KEY_ID" not in engine_env
+    assert "AWS_SECRET_ACCESS_KEY" not in engine_env
+    assert engine_env["AWS_PROFILE"] == "slipway-engine"
+    assert engine_env["SLIPWAY_SOURCE_AWS_ACCESS_KEY_ID"] == os.environ["AWS_ACCESS_KEY_ID"]
+    profile = Path(engine_env["AWS_CONFIG_FILE"]).read_text()
+    assert "credential_process = " in profile
+    assert f"--role-arn={role}" in profile
+    assert "--session-name=slipway-acme-shop-77-1" in profile

@@ -104,3 +104,21 @@ def test_the_root_action_bootstraps_from_the_repository_root() -> None:
     assert '"${{ github.action_path }}/scripts/bootstrap"' in run
     assert run.strip().endswith("-m slipway ship")
     assert not (REPO / "actions" / ROOT_ACTION).exists()
+
+
+def test_with_a_role_the_engine_gets_a_profile_not_keys(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from slipway.aws.config import AwsSettings
+    from slipway.commands.terraform_flow import engine_environment
+
+    env = {"AWS_ACCESS_KEY_ID": "AKIA1", "AWS_SECRET_ACCESS_KEY": "s", "RUNNER_TEMP": str(tmp_path)}
+    role = "arn:aws:iam::111111111111:role/dev-terraform-apply"
+    settings = AwsSettings("eu-west-1", role_to_assume=role)
+    result = engine_environment(env, SimpleNamespace(region="eu-west-1"), settings)
+    assert "AWS_ACCESS_KEY_ID" not in result
+    assert result["AWS_PROFILE"] == "slipway-engine"
+    config = Path(result["AWS_CONFIG_FILE"])
+    assert config.parent.parent == tmp_path / "slipway" / "aws"
+    assert f"--role-arn={role}" in config.read_text()
+    assert config.parent.stat().st_mode & 0o077 == 0
