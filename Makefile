@@ -37,6 +37,7 @@ lint: dev
 	$(PY) scripts/generate-actions --check
 	$(PY) scripts/generate-module-docs --check
 	$(VENV)/bin/actionlint tests/e2e/workflows/*.yml .github/workflows/*.yml examples/workflows/*.yml
+	$(VENV)/bin/zizmor --offline --quiet --config .github/zizmor.yml .github/workflows actions action.yml examples/workflows/*.yml
 	$(VENV)/bin/pytest -q tests/unit/test_readme_snippets.py  # README snippets: actionlint, zizmor
 
 typecheck: dev

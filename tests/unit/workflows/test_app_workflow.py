@@ -164,3 +164,41 @@ def test_bad_stage_inputs_fail_with_one_line_naming_the_input(
     assert status != 0
     assert message in log and log.strip().startswith("::error::")
     assert outputs == {}
+
+
+def test_each_job_gets_only_the_permissions_it_uses(app: dict[str, Any]) -> None:
+    """The test job runs the pull request's code: no OIDC token for it. Only the jobs that
+    assume a role (the image push, the deploys) may mint one."""
+    assert app["permissions"] == {}
+    jobs = app["jobs"]
+    assert jobs["test"]["permissions"] == {"contents": "read"}
+    assert jobs["build"]["permissions"] == {"contents": "read", "id-token": "write"}
+    for stage in range(1, STAGES + 1):
+        assert jobs[f"deploy-{stage}"]["permissions"] == {"contents": "read", "id-token": "write"}
+        assert "secrets" not in jobs[f"deploy-{stage}"]
+    assert jobs["stages"]["permissions"] == {} and jobs["report"]["permissions"] == {}
+    for name in ("test", "build"):
+        checkout = jobs[name]["steps"][0]
+        assert checkout["uses"].startswith("actions/checkout@")
+        assert checkout["with"]["persist-credentials"] is False
+
+
+def test_the_callers_commands_reach_the_shell_as_data(app: dict[str, Any], tmp_path: Path) -> None:
+    steps = {s.get("name"): s for s in app["jobs"]["test"]["steps"]}
+    for name, input_name in (
+        ("install", "install-command"),
+        ("unit tests", "unit-test-command"),
+        ("integration tests", "integration-test-command"),
+    ):
+        assert steps[name]["env"]["COMMAND"] == f"${{{{ inputs.{input_name} }}}}"
+        assert "${{" not in steps[name]["run"]
+    # The command still runs as the caller wrote it: quoting, several commands, expansions.
+    command = 'printf "%s|" "a  b" c; echo "$((6 * 7))"'
+    result = subprocess.run(
+        ["bash", "-e", "-c", steps["install"]["run"]],
+        env={**os.environ, "COMMAND": command},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout == "a  b|c|42\n"
