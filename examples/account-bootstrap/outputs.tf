@@ -19,7 +19,7 @@ output "role_arns" {
 }
 
 output "github_environment_variables" {
-  description = "Per GitHub environment, the variables to set on it (and on its <env>-plan environment; DEPLOY_ROLE_ARN on the deploy environment when deploy_environment_suffix is set)."
+  description = "Per stage, every variable its jobs read (see github_environments for which GitHub environment each belongs to)."
   value = {
     for environment in var.environments : environment => {
       AWS_REGION           = var.region
@@ -33,4 +33,43 @@ output "github_environment_variables" {
       TF_PLAN_STORE_KMS_KEY = module.state_backend.kms_key_arn
     }
   }
+}
+
+output "github_environments" {
+  description = "Per GitHub environment, the variables to set on it: <env> (Terraform applies), <env><plan_environment_suffix> (plans), <env><deploy_environment_suffix> (application deploys). Null values are left unset."
+  value = merge([
+    for environment in var.environments : merge(
+      {
+        "${environment}" = {
+          AWS_REGION            = var.region
+          TF_STATE_BUCKET       = module.state_backend.bucket_name
+          TF_APPLY_ROLE_ARN     = module.github_oidc.role_arns["${environment}-terraform-apply"]
+          TF_PLAN_STORE_BUCKET  = module.state_backend.bucket_name
+          TF_PLAN_STORE_KMS_KEY = module.state_backend.kms_key_arn
+        }
+        "${environment}${var.plan_environment_suffix}" = {
+          AWS_REGION            = var.region
+          TF_STATE_BUCKET       = module.state_backend.bucket_name
+          TF_PLAN_ROLE_ARN      = module.github_oidc.role_arns["${environment}-terraform-plan"]
+          TF_PLAN_STORE_BUCKET  = module.state_backend.bucket_name
+          TF_PLAN_STORE_KMS_KEY = module.state_backend.kms_key_arn
+        }
+      },
+      # With no suffix the deploy variables join the apply environment's.
+      {
+        "${environment}${var.deploy_environment_suffix}" = merge(
+          var.deploy_environment_suffix == "" ? {
+            TF_STATE_BUCKET       = module.state_backend.bucket_name
+            TF_APPLY_ROLE_ARN     = module.github_oidc.role_arns["${environment}-terraform-apply"]
+            TF_PLAN_STORE_BUCKET  = module.state_backend.bucket_name
+            TF_PLAN_STORE_KMS_KEY = module.state_backend.kms_key_arn
+          } : {},
+          {
+            AWS_REGION      = var.region
+            DEPLOY_ROLE_ARN = module.github_oidc.role_arns["${environment}-deploy"]
+          }
+        )
+      }
+    )
+  ]...)
 }

@@ -46,9 +46,9 @@ variable "plan_environment_suffix" {
 }
 
 variable "deploy_environment_suffix" {
-  description = "Suffix of the GitHub environment the deploy role trusts (\"\" keeps today's <env>; e.g. \"-deploy\" trusts <env>-deploy, so application deploy jobs and Terraform applies run in separate environments and cannot assume each other's role)."
+  description = "Suffix of the GitHub environment the deploy role trusts: application deploys run in <env>-deploy, Terraform applies in <env>, so neither kind of job can assume the other's role (\"\" puts both in <env>: an application deploy job could then assume the Terraform apply role)."
   type        = string
-  default     = ""
+  default     = "-deploy"
   nullable    = false
 
   validation {

@@ -273,12 +273,44 @@ run "each_role_trusts_its_own_environment" {
   }
 }
 
-run "deploy_role_trusts_the_environment_by_default" {
+run "deploys_and_applies_run_in_separate_environments_by_default" {
   command = plan
 
   assert {
-    condition     = local.roles["staging-deploy"].subjects == ["environment:staging"]
-    error_message = "without deploy_environment_suffix the deploy role keeps today's <env> environment"
+    condition     = local.roles["staging-deploy"].subjects == ["environment:staging-deploy"] && local.roles["staging-terraform-apply"].subjects == ["environment:staging"]
+    error_message = "by default application deploys run in <env>-deploy, apart from the Terraform applies in <env>"
+  }
+
+  assert {
+    condition = (
+      keys(output.github_environments) == ["prod", "prod-deploy", "prod-plan", "staging", "staging-deploy", "staging-plan"] &&
+      keys(output.github_environments["prod-deploy"]) == ["AWS_REGION", "DEPLOY_ROLE_ARN"] &&
+      !contains(keys(output.github_environments["prod"]), "DEPLOY_ROLE_ARN") &&
+      !contains(keys(output.github_environments["prod-plan"]), "TF_APPLY_ROLE_ARN") &&
+      !contains(keys(output.github_environments["prod"]), "TF_PLAN_ROLE_ARN")
+    )
+    error_message = "each GitHub environment gets exactly the variables of the jobs that run in it"
+  }
+}
+
+run "without_a_deploy_suffix_deploys_share_the_apply_environment" {
+  command = plan
+
+  variables {
+    deploy_environment_suffix = ""
+  }
+
+  assert {
+    condition     = local.roles["prod-deploy"].subjects == ["environment:prod"]
+    error_message = "an empty deploy_environment_suffix puts deploys in <env>"
+  }
+
+  assert {
+    condition = (
+      keys(output.github_environments["prod"]) == ["AWS_REGION", "DEPLOY_ROLE_ARN", "TF_APPLY_ROLE_ARN", "TF_PLAN_STORE_BUCKET", "TF_PLAN_STORE_KMS_KEY", "TF_STATE_BUCKET"] &&
+      !contains(keys(output.github_environments), "prod-deploy")
+    )
+    error_message = "with no suffix the deploy variables join the apply environment's"
   }
 }
 

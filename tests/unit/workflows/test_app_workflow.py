@@ -67,7 +67,7 @@ def test_deploy_job_runs_in_its_environment_with_oidc_and_its_own_queue(
     deploy: dict[str, Any],
 ) -> None:
     job = deploy["jobs"]["deploy"]
-    assert job["environment"] == "${{ inputs.environment }}"
+    assert job["environment"] == "${{ inputs.github-environment || inputs.environment }}"
     assert job["concurrency"] == {
         "group": "deploy-${{ inputs.environment }}",
         "cancel-in-progress": False,
@@ -138,7 +138,8 @@ def test_tests_use_a_postgres_service_unless_a_database_is_given(app: dict[str, 
 
 def stages(app: dict[str, Any], tmp_path: Path, **env: str) -> tuple[int, str, dict[str, str]]:
     step = app["jobs"]["stages"]["steps"][0]
-    return run_step(step, {"ENVIRONMENTS": '["dev", "prod"]', "IMAGE": IMAGE, **env}, tmp_path)
+    defaults = {"ENVIRONMENTS": '["dev", "prod"]', "IMAGE": IMAGE, "SUFFIX": "-deploy"}
+    return run_step(step, {**defaults, **env}, tmp_path)
 
 
 def test_stage_slots_follow_the_environments_order(app: dict[str, Any], tmp_path: Path) -> None:
@@ -202,3 +203,27 @@ def test_the_callers_commands_reach_the_shell_as_data(app: dict[str, Any], tmp_p
         check=True,
     )
     assert result.stdout == "a  b|c|42\n"
+
+
+def test_deploys_run_in_their_own_github_environment(app: dict[str, Any]) -> None:
+    """<stage>-deploy by default: the deploy role trusts it, the Terraform apply role trusts
+    <stage> (examples/account-bootstrap), so a deploy job cannot assume the apply role."""
+    assert app["on"]["workflow_call"]["inputs"]["deploy-environment-suffix"]["default"] == "-deploy"
+    for stage in range(1, STAGES + 1):
+        call = app["jobs"][f"deploy-{stage}"]["with"]
+        stage_name = f"${{{{ needs.stages.outputs.stage-{stage} }}}}"
+        suffix = "${{ inputs.deploy-environment-suffix }}"
+        assert call["github-environment"] == stage_name + suffix
+    bootstrap = (REPO / "examples" / "account-bootstrap" / "variables.tf").read_text()
+    suffix = bootstrap.split('variable "deploy_environment_suffix"')[1].split("default")[1]
+    assert suffix.split("\n")[0].strip() == '= "-deploy"'
+
+
+@pytest.mark.parametrize("suffix", ["/deploy", "-deploy prod", "${{ x }}"])
+def test_a_bad_deploy_environment_suffix_is_refused_naming_the_input(
+    app: dict[str, Any], tmp_path: Path, suffix: str
+) -> None:
+    status, log, outputs = stages(app, tmp_path, SUFFIX=suffix)
+    assert status != 0
+    assert log.strip().startswith("::error::input 'deploy-environment-suffix'")
+    assert outputs == {}
