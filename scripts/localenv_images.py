@@ -18,13 +18,14 @@ import platform
 import shutil
 import subprocess
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import localenv
+import localenv_base_image
+import localenv_process
 from localenv import REPO, Service
 
 BUILDKIT_HEALTH_TIMEOUT_S = 60.0
@@ -82,7 +83,7 @@ def start_registry_front(
         "--account", account,
         "--region", region,
     ]  # fmt: skip
-    return localenv._launch(
+    return localenv_process.launch(
         state,
         "registry-front",
         command,
@@ -95,7 +96,9 @@ def start_registry_front(
 
 
 def stop_registry_front(directory: Path) -> bool:
-    return localenv._stop_service("registry-front", localenv.docker_dir(directory), timeout=10.0)
+    return localenv_process.stop_service(
+        "registry-front", localenv.docker_dir(directory), grace_s=10.0
+    )
 
 
 # --- QEMU --------------------------------------------------------------------------------
@@ -206,17 +209,17 @@ def start_buildkit(directory: Path, registries: list[str]) -> Buildkit:
     wanted = _buildkitd_config(registries)
     current = localenv.running("buildkitd", state)
     if current and not (config.exists() and config.read_text() == wanted):
-        localenv._stop_service("buildkitd", state, timeout=15.0)
+        localenv_process.stop_service("buildkitd", state, grace_s=15.0)
         current = None
     if not (current and _buildkit_healthy(bin_dir, endpoint)):
         if current:
-            localenv._stop_service("buildkitd", state, timeout=15.0)
+            localenv_process.stop_service("buildkitd", state, grace_s=15.0)
         if not shutil.which("runc"):
             raise SystemExit("runc not found: run scripts/docker-env install first")
         config.write_text(wanted)
         with contextlib.suppress(FileNotFoundError):
             socket_path.unlink()
-        current = localenv._launch(
+        current = localenv_process.launch(
             state,
             "buildkitd",
             [
@@ -235,7 +238,7 @@ def start_buildkit(directory: Path, registries: list[str]) -> Buildkit:
             endpoint,
             lambda: socket_path.exists() and _buildkit_healthy(bin_dir, endpoint),
             timeout=BUILDKIT_HEALTH_TIMEOUT_S,
-            on_failure=lambda: localenv._stop_service("buildkitd", state, timeout=15.0),
+            on_failure=lambda: localenv_process.stop_service("buildkitd", state, grace_s=15.0),
             what="buildkitd",
         )
     docker_config = state / "client"
@@ -276,8 +279,8 @@ def start_buildkit(directory: Path, registries: list[str]) -> Buildkit:
 
 
 def stop_buildkit(directory: Path) -> bool:
-    return localenv._stop_service(
-        "buildkitd", localenv.docker_dir(directory) / "buildkit", timeout=15.0
+    return localenv_process.stop_service(
+        "buildkitd", localenv.docker_dir(directory) / "buildkit", grace_s=15.0
     )
 
 
@@ -297,38 +300,8 @@ def base_tarball(platform_name: str, suite: str = "bookworm") -> Path:
     with (cache / f"python-base-{suite}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not tarball.exists():
-            _debootstrap(tarball, suite, _arch(platform_name))
+            localenv_base_image.build_base_tarball(tarball, suite, _arch(platform_name))
     return tarball
-
-
-def _debootstrap(tarball: Path, suite: str, arch: str) -> None:
-    work = Path(tempfile.mkdtemp(prefix=f"rootfs-{arch}-", dir=tarball.parent))
-    try:
-        rootfs = work / "rootfs"
-        subprocess.run(
-            [
-                "debootstrap",
-                f"--arch={arch}",
-                "--variant=minbase",
-                "--include=python3",
-                suite,
-                str(rootfs),
-                localenv.debian_mirror(),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        for leftover in ("var/cache/apt/archives", "var/lib/apt/lists"):
-            for path in (rootfs / leftover).glob("*"):
-                if path.is_file():
-                    path.unlink()
-        partial = work / "rootfs.tar"
-        subprocess.run(
-            ["tar", "--numeric-owner", "-C", str(rootfs), "-cf", str(partial), "."], check=True
-        )
-        partial.replace(tarball)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 BASE_DOCKERFILE = """FROM scratch
