@@ -8,7 +8,7 @@
 - cold, per interpreter source: a Python 3.11 as python3 on PATH; python3 3.10 on PATH and
   a 3.11 in the runner's tool cache; python3 3.10 and no tool cache, so uv installs CPython
   (first job on the runner: download and unpack; a later job: already in the tool cache).
-  These use the layouts of the bootstrap tests (tests/unit/bootstrap/runner_pythons.py):
+  These use the layouts of the bootstrap tests (tests/integration/bootstrap/runner_pythons.py):
   real interpreters of this machine, and a local download location serving Debian's CPython
   in uv's downloads JSON format, so the download is a local one.
 """
@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.unit.bootstrap import runner_pythons as pythons
+from tests.integration.bootstrap import runner_pythons as pythons
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOTSTRAP = ROOT / "scripts" / "bootstrap"

@@ -13,8 +13,7 @@ from pathlib import Path
 import boto3
 import pytest
 from tests.e2e.conftest import EMULATOR_CREDENTIALS, ActRun, run_workflow
-from tests.support import put_metric_alarm
-from tests.unit.bootstrap.runner_pythons import (
+from tests.integration.bootstrap.runner_pythons import (
     closed_port,
     debian_cpython_archive,
     download_location,
@@ -23,6 +22,7 @@ from tests.unit.bootstrap.runner_pythons import (
     tool_cache,
     version_of,
 )
+from tests.support import put_metric_alarm
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.unit.bootstrap.runner_pythons import (
+from tests.integration.bootstrap.runner_pythons import (
     BOOTSTRAP,
     REPO,
     bootstrap_env,
@@ -28,6 +28,8 @@ from tests.unit.bootstrap.runner_pythons import (
     tool_cache,
     version_of,
 )
+
+pytestmark = pytest.mark.integration
 
 OLD = real_python(10)  # GitHub's ubuntu-22.04 has 3.10 as python3
 PY311 = real_python(11)
