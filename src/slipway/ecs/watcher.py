@@ -145,6 +145,9 @@ def combine(
         if view.status in ("ROLLBACK_SUCCESSFUL", "STOPPED"):
             return "completed", f"service deployment {view.short_id} {view.status}"
     verdict, reason = judge(view, wait_for)
+    if verdict == "rolled_back" and view.stage is None and state.rollout_state == "FAILED":
+        # A rolling deployment: ECS's own words for it are in the rollout state's reason.
+        reason += f" ({state.rollout_state_reason or 'rolloutState FAILED'})"
     if verdict == "completed" and wait_for == "steady-state" and state.status != "completed":
         return "in_progress", f"service deployment SUCCESSFUL; {state.reason}"
     if verdict == "in_progress" and state.status in ("failed", "rolled_back", "replaced"):
