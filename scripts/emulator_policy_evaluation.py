@@ -1,5 +1,6 @@
-"""Resource-policy evaluation for the local emulator: which statements of a policy apply to a
-request, and whether one of them denies it. Pure: no moto, no I/O.
+"""Resource-policy evaluation for the local emulator: which statements of a policy (a bucket
+policy, a role's trust policy) apply to a request, whether one of them denies it and which
+allow it. Pure: no moto, no I/O.
 
 What it models, after the IAM policy reference
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements.html, its
@@ -10,22 +11,33 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_con
   ``Resource``/``NotResource`` (case-sensitive, ``*`` and ``?``), single statements or lists;
 - ``Principal``: ``"*"``, ``{"AWS": "*"}``, an account (``123456789012`` or
   ``arn:aws:iam::123456789012:root``: every principal of that account), an IAM role ARN
-  (every session of the role), an assumed-role session ARN, an IAM user ARN; other principal
-  types (Service, Federated, CanonicalUser) match none of the emulator's callers;
+  (every session of the role), an assumed-role session ARN, an IAM user ARN; ``Federated``:
+  the identity provider a web identity caller signed in with (an IAM OIDC provider's ARN, as
+  trust policies name it); ``Service`` and ``CanonicalUser`` match none of the emulator's
+  callers;
+- a role's trust policy (a request without a resource): its statements name a ``Principal``
+  and no ``Resource`` (the role is the resource);
 - ``Condition``: the String, Numeric, Bool, Arn and Null operators and their ``...IfExists``
   forms. Operators in one block, and keys under one operator, must all hold (AND); the values
   of one key are alternatives (OR), and a negated operator holds when the request's value
   matches none of them. A key missing from the request context makes an operator false,
   except negated ones (true), ``...IfExists`` (true) and ``Null``;
+- the set operators ``ForAnyValue:`` and ``ForAllValues:`` before any of those but ``Null``
+  and the ``...IfExists`` forms, over multivalued keys (a tuple of values) and single-valued
+  ones (a set of one): ForAnyValue holds when one of the request's values satisfies the
+  operator, ForAllValues when every one does; for a missing key ForAnyValue is false and
+  ForAllValues true (the IAM User Guide's "Single-valued vs. multivalued context keys");
 - ``ArnLike``/``ArnEquals`` compare the six colon-separated ARN fields one by one.
 
 What it does not model (a policy using any of these is refused with
 :class:`UnsupportedPolicyError`, never evaluated half-way): ``NotPrincipal``; the Date, IP address
-and Binary operators; the ``ForAnyValue:``/``ForAllValues:`` set operators (every key the
-emulator supplies is single-valued); policy variables (``${aws:username}``). A ``*`` in a
-Resource matches across ARN fields everywhere (AWS lets it do so only at the end of a field;
-S3 ARNs have a single resource field, so only patterns with wildcards in the partition,
-service, region or account fields could differ).
+and Binary operators; a set operator with ``Null`` or an ``...IfExists`` form, and an operator
+without one on a multivalued key (AWS's answer depends on the operator); policy variables
+(``${aws:username}``); a trust policy statement with a ``Resource`` or without a
+``Principal`` (IAM refuses such a document). A ``*`` in a Resource matches across ARN fields
+everywhere (AWS lets it do so only at the end of a field; S3 ARNs have a single resource
+field, so only patterns with wildcards in the partition, service, region or account fields
+could differ).
 """
 
 from __future__ import annotations
@@ -38,6 +50,10 @@ from typing import Any
 
 ANONYMOUS = "anonymous"
 
+# A condition key's value in the request context: one value, or the values of a multivalued
+# key (an OIDC token's amr, aws:TagKeys).
+ContextValue = str | tuple[str, ...]
+
 
 class UnsupportedPolicyError(ValueError):
     """A policy uses an element the emulator does not evaluate."""
@@ -49,13 +65,16 @@ class Caller:
 
     ``arn`` is the ``aws:PrincipalArn`` (a role's ARN for its sessions, a user's ARN, the
     account's ``...:root``), None for anonymous requests; ``session_arn`` is the
-    ``arn:aws:sts::…:assumed-role/<role>/<session>`` of a role session.
+    ``arn:aws:sts::…:assumed-role/<role>/<session>`` of a role session; ``federated`` the
+    identity provider of a web identity caller (``arn`` and ``account`` are None then: AWS
+    has no IAM principal for it until the role is assumed).
     """
 
     arn: str | None
     account: str | None
-    kind: str  # "AssumedRole", "User", "Account" or "anonymous"
+    kind: str  # "AssumedRole", "User", "Account", "WebIdentityUser" or "anonymous"
     session_arn: str | None = None
+    federated: str | None = None
 
     def context(self) -> dict[str, str]:
         """The global condition keys this caller supplies."""
@@ -70,17 +89,18 @@ class Caller:
 
 @dataclass(frozen=True)
 class Request:
-    """One authorisation question: may ``caller`` do ``action`` on ``resource``?"""
+    """One authorisation question: may ``caller`` do ``action`` on ``resource``? A
+    ``resource`` of None asks a role's trust policy (whose statements name no resource)."""
 
     caller: Caller
     action: str
-    resource: str
-    context: Mapping[str, str] = field(default_factory=dict)
+    resource: str | None
+    context: Mapping[str, ContextValue] = field(default_factory=dict)
 
-    def keys(self) -> dict[str, str]:
+    def keys(self) -> dict[str, ContextValue]:
         """The request context: the caller's keys and the request's own (lower-cased names:
         condition keys are case-insensitive)."""
-        merged = {**self.caller.context(), **self.context}
+        merged: dict[str, ContextValue] = {**self.caller.context(), **self.context}
         return {name.lower(): value for name, value in merged.items()}
 
 
@@ -95,6 +115,12 @@ class Decision:
     @property
     def denied(self) -> bool:
         return self.denied_by is not None
+
+    @property
+    def allowed(self) -> bool:
+        """An Allow applies and no Deny does (what a trust policy must say to let a caller in;
+        a resource policy without an Allow leaves the decision to identity policies)."""
+        return not self.denied and bool(self.allowed_by)
 
 
 # --- matching ---------------------------------------------------------------------------
@@ -193,10 +219,15 @@ _NEGATED = frozenset(
 )
 
 
-def operator_holds(operator: str, wanted: Sequence[str], found: str | None) -> bool:
+def operator_holds(operator: str, wanted: Sequence[str], found: ContextValue | None) -> bool:
     """Whether one condition operator holds for one key's policy values and request value."""
-    if ":" in operator:
-        raise UnsupportedPolicyError(f"condition operator {operator}: set operators not modelled")
+    qualifier, _, single = operator.rpartition(":")
+    if qualifier:
+        return _set_operator_holds(qualifier, single, wanted, found)
+    if isinstance(found, tuple):
+        raise UnsupportedPolicyError(
+            f"condition operator {operator} on a multivalued key: use ForAnyValue or ForAllValues"
+        )
     base, if_exists = (
         (operator[: -len("IfExists")], True) if operator.endswith("IfExists") else (operator, False)
     )
@@ -214,7 +245,21 @@ def operator_holds(operator: str, wanted: Sequence[str], found: str | None) -> b
     return not matched if base in _NEGATED else matched
 
 
-def conditions_hold(condition: Any, context: Mapping[str, str]) -> bool:
+def _set_operator_holds(
+    qualifier: str, operator: str, wanted: Sequence[str], found: ContextValue | None
+) -> bool:
+    if qualifier not in ("ForAnyValue", "ForAllValues"):
+        raise UnsupportedPolicyError(f"condition operator {qualifier}:{operator} does not exist")
+    if operator.endswith("IfExists") or operator not in _POSITIVE | _NEGATED:
+        raise UnsupportedPolicyError(f"condition operator {qualifier}:{operator} is not modelled")
+    values = (found,) if isinstance(found, str) else found or ()
+    # Each request value on its own: for a negated operator, a value that matches none of the
+    # policy's values satisfies it.
+    each = [operator_holds(operator, wanted, value) for value in values]
+    return any(each) if qualifier == "ForAnyValue" else all(each)
+
+
+def conditions_hold(condition: Any, context: Mapping[str, ContextValue]) -> bool:
     """All operators of a Condition block hold (``context`` keys lower-cased)."""
     if condition is None:
         return True
@@ -249,17 +294,21 @@ def principal_matches(principal: Any, caller: Caller) -> bool:
         return True
     if not isinstance(principal, Mapping):
         raise UnsupportedPolicyError(f'Principal: expected "*" or an object, got {principal!r}')
-    if "AWS" not in principal:
-        return False  # Service, Federated, CanonicalUser: none of them calls the emulator
-    return any(
+    if "AWS" in principal and any(
         _principal_matches(entry, caller) for entry in _values(principal["AWS"], "Principal AWS")
-    )
+    ):
+        return True
+    if "Federated" in principal and caller.federated is not None:
+        return caller.federated in _values(principal["Federated"], "Principal Federated")
+    return False  # Service, CanonicalUser: none of them calls the emulator
 
 
 def statement_applies(statement: Mapping[str, Any], request: Request) -> bool:
     """Whether a statement's principal, action, resource and conditions all match."""
     if "NotPrincipal" in statement:
         raise UnsupportedPolicyError("NotPrincipal is not modelled")
+    if request.resource is None and "Principal" not in statement:
+        raise UnsupportedPolicyError("a trust policy's statements need a Principal")
     if "Principal" in statement and not principal_matches(statement["Principal"], request.caller):
         return False
     if "Action" in statement:
@@ -276,7 +325,11 @@ def statement_applies(statement: Mapping[str, Any], request: Request) -> bool:
         raise UnsupportedPolicyError("a statement needs Action or NotAction")
     if not acts:
         return False
-    if "Resource" in statement:
+    if request.resource is None:
+        if "Resource" in statement or "NotResource" in statement:
+            raise UnsupportedPolicyError("a trust policy names no Resource (the role is)")
+        on = True
+    elif "Resource" in statement:
         on = any(
             glob_match(r, request.resource) for r in _values(statement["Resource"], "Resource")
         )

@@ -574,6 +574,7 @@ def main(argv: list[str] | None = None) -> None:
     import emulator_bucket_policy
     import emulator_ecs
     import emulator_s3_lifecycle
+    import emulator_web_identity
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,
@@ -584,6 +585,9 @@ def main(argv: list[str] | None = None) -> None:
     # Bucket policies evaluated for the caller, with the condition keys S3 supplies
     # (moto ignores principals and conditions): see emulator_bucket_policy.
     emulator_bucket_policy.install()
+    # AssumeRoleWithWebIdentity needs the token's OIDC provider and the role's trust policy
+    # (moto assumes any role with any token): see emulator_web_identity.
+    emulator_web_identity.install()
     emulator_s3_lifecycle.install()
     add_application_autoscaling_tags()
     emulator_alarm_history.install()

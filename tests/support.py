@@ -92,3 +92,19 @@ def counting_endpoint() -> Iterator[CountingEndpoint]:
     finally:
         endpoint.server.shutdown()
         endpoint.server.server_close()
+
+
+def in_account(service: str, account: str) -> Any:
+    """A boto3 client of the emulator acting in ``account`` (moto keeps accounts apart by the
+    keys of an assumed role: the role need not exist), from the environment's keys."""
+    import boto3
+
+    keys = boto3.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/test-admin", RoleSessionName="test"
+    )["Credentials"]
+    return boto3.client(
+        service,
+        aws_access_key_id=keys["AccessKeyId"],
+        aws_secret_access_key=keys["SecretAccessKey"],
+        aws_session_token=keys["SessionToken"],
+    )

@@ -15,7 +15,11 @@ act's limitations, and how the test works around them:
   reviewers. Each act run therefore covers the environments one set of variables describes
   (dev and staging share an account, prod has its own), with the environments list passed
   as a variable; production's approval is what tf-apply-gated reads from the test double.
-- act has no OIDC token endpoint: ACTIONS_ID_TOKEN_REQUEST_URL points at the test double.
+- act has no OIDC token endpoint: ACTIONS_ID_TOKEN_REQUEST_URL points at the test double,
+  which gives every job of one act run the same token (its subject names the environment the
+  run was started for, or the default branch without one). The plan and apply roles trust
+  their environments' subjects, as account-bootstrap's do, and also the default branch's:
+  the subject act's push runs present (the emulator checks trust policies, as STS does).
 - act ends a run at its first failed job: the `always()` jobs after it (infra.yml's report,
   the caller's record) do not run, so a refused stage's outputs are read from act's log.
 - act fetches every remote action of a job before the job starts, even one whose `if:` is
@@ -35,12 +39,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from localrun import act, workspace
 from localrun.engines import path_without_engines
 from tests.e2e.conftest import ActRun, run_workflow
 from tests.fakes.github_api import FakeGitHub
+from tests.support import in_account
+from tests.unit.aws.fake_oidc import trusting_role
 
 pytestmark = pytest.mark.e2e
 
@@ -77,28 +82,28 @@ def github() -> Iterator[FakeGitHub]:
         yield server
 
 
-def in_account(service: str, account: str) -> Any:
-    """A client with credentials assumed into ``account`` (moto keeps accounts apart)."""
-    credentials = boto3.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/test-admin", RoleSessionName="test"
-    )["Credentials"]
-    return boto3.client(
-        service,
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
+def github_roles(account: str) -> None:
+    """The plan and apply roles of ``account``'s environments, trusting GitHub's OIDC tokens
+    of those environments (and of the default branch: see the module's docstring)."""
+    iam = in_account("iam", account)
+    environments = [e for e, a in ACCOUNT_OF.items() if a == account]
+    branch = f"repo:{REPOSITORY}:ref:refs/heads/main"
+    for role, suffix in (("terraform-plan", "-plan"), ("terraform-apply", "")):
+        subjects = [f"repo:{REPOSITORY}:environment:{e}{suffix}" for e in environments]
+        trusting_role(iam, role, [*subjects, branch])
 
 
 @pytest.fixture
 def s3(aws: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """Each account's state bucket, on a clean emulator; the S3 clients by account.
+    """Each account's state bucket and OIDC roles, on a clean emulator; the S3 clients by
+    account.
 
     Then the emulator's keys leave the environment (act passes it on to the jobs): every
     AWS call the workflows make must use the role they assume through OIDC."""
     clients = {account: in_account("s3", account) for account in (DEV_ACCOUNT, PROD_ACCOUNT)}
     for account, client in clients.items():
         client.create_bucket(Bucket=state_bucket(account))
+        github_roles(account)
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(key, raising=False)
     return clients

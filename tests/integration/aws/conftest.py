@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from tests.support import in_account
 
 
 def _load_fake_oidc() -> ModuleType:
@@ -29,3 +30,15 @@ def oidc() -> Iterator[object]:
     """A fake GitHub OIDC token endpoint on 127.0.0.1 (see tests/unit/aws/fake_oidc.py)."""
     with fake_oidc.serve_oidc() as fake:
         yield fake
+
+
+@pytest.fixture
+def github_trust(aws: str) -> Callable[..., None]:
+    """Creates a role that trusts GitHub's OIDC tokens with the fake endpoint's subject, and
+    the OIDC provider in the role's account: the emulator checks both, as STS does."""
+
+    def create(role_arn: str, subject: str = "repo:owner/repo:ref") -> None:
+        iam = in_account("iam", role_arn.split(":")[4])
+        assert fake_oidc.trusting_role(iam, role_arn.rsplit("/", 1)[-1], [subject]) == role_arn
+
+    return create

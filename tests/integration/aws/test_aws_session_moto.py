@@ -118,8 +118,9 @@ def test_assume_role_passes_external_id_and_duration(aws: str) -> None:
 
 
 def test_web_identity_needs_no_aws_credentials(
-    aws: str, oidc: Any, monkeypatch: pytest.MonkeyPatch
+    aws: str, oidc: Any, github_trust: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    github_trust(OIDC_ROLE)
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.delenv(key)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)

@@ -61,8 +61,9 @@ def account_of(credentials: dict[str, Any]) -> str:
 
 
 def test_every_call_assumes_the_role_with_a_new_oidc_token(
-    aws: str, oidc: Any, tmp_path: Path
+    aws: str, oidc: Any, github_trust: Any, tmp_path: Path
 ) -> None:
+    github_trust(OIDC_ROLE)
     job = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ACCESS_KEY")}
     job.pop("AWS_SECRET_ACCESS_KEY", None)
     job.update(GITHUB, **oidc.env())

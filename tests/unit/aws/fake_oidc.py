@@ -1,4 +1,5 @@
-"""A local stand-in for the GitHub Actions OIDC token endpoint."""
+"""A local stand-in for the GitHub Actions OIDC token endpoint, its tokens, and the IAM
+setup that trusts them (the emulator checks it, as STS does)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ import base64
 import json
 import threading
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 REQUEST_TOKEN = "runner-request-token"
+ISSUER = "https://token.actions.githubusercontent.com"
+HOST = "token.actions.githubusercontent.com"  # the prefix of its condition keys in IAM
 
 
 def _b64url(data: bytes) -> str:
@@ -20,14 +24,44 @@ def _b64url(data: bytes) -> str:
 
 def unsigned_jwt(audience: str = "sts.amazonaws.com", subject: str = "repo:owner/repo:ref") -> str:
     """A JWT-shaped token (header.payload.signature) that nothing verifies."""
+    return unsigned_token({"iss": ISSUER, "aud": audience, "sub": subject})
+
+
+def unsigned_token(claims: Mapping[str, object]) -> str:
+    """A JWT-shaped token with these claims and a signature that is none."""
     header = _b64url(json.dumps({"alg": "RS256", "typ": "JWT"}).encode())
-    claims = {
-        "iss": "https://token.actions.githubusercontent.com",
-        "aud": audience,
-        "sub": subject,
-    }
     payload = _b64url(json.dumps(claims).encode())
     return f"{header}.{payload}.{_b64url(b'not-a-signature')}"
+
+
+def trust_statement(
+    provider_arn: str, subjects: Sequence[str], effect: str = "Allow"
+) -> dict[str, Any]:
+    """The statement modules/github-oidc writes: tokens of the provider for sts.amazonaws.com
+    whose subject is like one of ``subjects``."""
+    return {
+        "Effect": effect,
+        "Principal": {"Federated": provider_arn},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {
+            "StringEquals": {f"{HOST}:aud": "sts.amazonaws.com"},
+            "StringLike": {f"{HOST}:sub": list(subjects)},
+        },
+    }
+
+
+def trusting_role(iam: Any, name: str, subjects: Sequence[str]) -> str:
+    """GitHub's OIDC provider in ``iam``'s account (created unless there) and a role that
+    trusts its tokens with these subjects, as STS (and the emulator) require; the role's ARN."""
+    providers = iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
+    arn = next((p["Arn"] for p in providers if p["Arn"].endswith(f"/{HOST}")), None)
+    if arn is None:
+        arn = iam.create_open_id_connect_provider(Url=ISSUER, ClientIDList=["sts.amazonaws.com"])[
+            "OpenIDConnectProviderArn"
+        ]
+    document = {"Version": "2012-10-17", "Statement": [trust_statement(arn, subjects)]}
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(document))
+    return str(role["Role"]["Arn"])
 
 
 @dataclass

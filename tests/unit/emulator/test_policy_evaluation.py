@@ -34,6 +34,9 @@ APPLY = Caller(f"arn:aws:iam::{ACCOUNT}:role/github-prod-terraform-apply", ACCOU
 ROOT = Caller(f"arn:aws:iam::{ACCOUNT}:root", ACCOUNT, "Account")
 ANONYMOUS = Caller(None, None, "anonymous")
 BUCKET = "arn:aws:s3:::acme-tfstate"
+HOST = "token.actions.githubusercontent.com"
+GITHUB_PROVIDER = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{HOST}"
+WEB_IDENTITY = Caller(None, None, "WebIdentityUser", federated=GITHUB_PROVIDER)
 
 
 def policy(*statements: dict[str, Any]) -> dict[str, Any]:
@@ -231,6 +234,12 @@ def test_not_action_and_not_resource() -> None:
         ({"AWS": [PLAN.arn]}, APPLY, False),
         ({"AWS": ACCOUNT}, ANONYMOUS, False),
         ({"Service": "cloudtrail.amazonaws.com"}, ROOT, False),
+        ({"Federated": GITHUB_PROVIDER}, ROOT, False),
+        ({"Federated": GITHUB_PROVIDER}, WEB_IDENTITY, True),  # the provider it signed in with
+        ({"Federated": [f"arn:aws:iam::444455556666:oidc-provider/{HOST}"]}, WEB_IDENTITY, False),
+        ({"AWS": ACCOUNT}, WEB_IDENTITY, False),  # no IAM principal of the account yet
+        ({"AWS": "*"}, WEB_IDENTITY, True),
+        ({"AWS": PLAN.arn, "Federated": GITHUB_PROVIDER}, WEB_IDENTITY, True),
     ],
 )
 def test_principals(principal: Any, caller: Caller, matches: bool) -> None:
@@ -248,8 +257,12 @@ def test_principals(principal: Any, caller: Caller, matches: bool) -> None:
         ),
         deny(Action="s3:*", Resource="*", Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
         deny(
-            Action="s3:*", Resource="*", Condition={"ForAnyValue:StringLike": {"aws:TagKeys": "x*"}}
+            Action="s3:*",
+            Resource="*",
+            Condition={"ForAnyValue:StringLikeIfExists": {"aws:TagKeys": "x*"}},
         ),
+        deny(Action="s3:*", Resource="*", Condition={"ForAllValues:Null": {"aws:TagKeys": "true"}}),
+        deny(Action="s3:*", Resource="*", Condition={"ForSomeValues:StringLike": {"k": "x*"}}),
         deny(Action="s3:*", Resource="arn:aws:s3:::b/${aws:username}/*"),
         {"Effect": "Maybe", "Principal": "*", "Action": "s3:*", "Resource": "*"},
         deny(Action="s3:*"),
@@ -261,3 +274,62 @@ def test_what_is_not_modelled_is_refused_not_guessed(statement: dict[str, Any]) 
             policy(statement),
             Request(ROOT, "s3:GetObject", f"{BUCKET}/x", {"aws:SecureTransport": "true"}),
         )
+
+
+@pytest.mark.parametrize(
+    ("operator", "wanted", "found", "holds"),
+    [
+        # A single-valued key is a set of one.
+        ("ForAnyValue:StringLike", ["repo:acme/shop:*"], "repo:acme/shop:pull_request", True),
+        ("ForAllValues:StringLike", ["repo:acme/shop:*"], "repo:acme/other:pull_request", False),
+        ("ForAnyValue:StringEquals", ["a", "b"], ("c", "b"), True),
+        ("ForAnyValue:StringEquals", ["a", "b"], ("c", "d"), False),
+        ("ForAllValues:StringEquals", ["a", "b"], ("a", "b"), True),
+        ("ForAllValues:StringEquals", ["a", "b"], ("a", "c"), False),
+        # Negated: a request value that matches none of the policy's values.
+        ("ForAnyValue:StringNotEquals", ["a"], ("a", "c"), True),
+        ("ForAllValues:StringNotEquals", ["a"], ("a", "c"), False),
+        ("ForAllValues:StringNotLike", ["x*"], ("a", "b"), True),
+        # A missing key (or an empty set): ForAnyValue is false, ForAllValues true.
+        ("ForAnyValue:StringEquals", ["a"], None, False),
+        ("ForAllValues:StringEquals", ["a"], None, True),
+        ("ForAllValues:StringEquals", ["a"], (), True),
+    ],
+)
+def test_set_operators(
+    operator: str, wanted: list[str], found: str | tuple[str, ...] | None, holds: bool
+) -> None:
+    assert operator_holds(operator, wanted, found) is holds
+
+
+def test_an_operator_without_a_set_qualifier_refuses_a_multivalued_key() -> None:
+    with pytest.raises(UnsupportedPolicyError):
+        operator_holds("StringEquals", ["a"], ("a", "b"))
+
+
+def trust(**elements: Any) -> dict[str, Any]:
+    return policy(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": GITHUB_PROVIDER},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            **elements,
+        }
+    )
+
+
+def test_a_trust_policy_names_no_resource_and_allows_or_not() -> None:
+    request = Request(
+        WEB_IDENTITY,
+        "sts:AssumeRoleWithWebIdentity",
+        None,
+        {f"{HOST}:sub": "repo:acme/shop:environment:prod", f"{HOST}:aud": "sts.amazonaws.com"},
+    )
+    prod = {"StringLike": {f"{HOST}:sub": "repo:acme/shop:environment:prod"}}
+    assert evaluate(trust(Condition=prod), request).allowed
+    plan = {"StringLike": {f"{HOST}:sub": "repo:acme/shop:environment:prod-plan"}}
+    decision = evaluate(trust(Condition=plan), request)
+    assert not decision.allowed and not decision.denied
+    for malformed in (trust(Resource="*"), policy({"Effect": "Allow", "Action": "sts:*"})):
+        with pytest.raises(UnsupportedPolicyError):
+            evaluate(malformed, request)
