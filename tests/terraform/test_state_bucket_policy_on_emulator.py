@@ -2,7 +2,12 @@
 hashicorp/aws provider to the emulator (which evaluates bucket policies for the caller:
 scripts/emulator_bucket_policy.py), then every role assumed through STS as the workflows do,
 and refused or allowed as the policy says: by Terraform itself (S3 backend, S3 native
-locking) and by direct S3 calls."""
+locking) and by direct S3 calls.
+
+And the roles' OIDC trust at work (scripts/emulator_web_identity.py evaluates it as STS
+does): a token with each subject GitHub issues assumes exactly the role meant for it, so a
+deploy job, a pull request's plan job or a job without an environment cannot assume the
+Terraform apply role."""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from tests.unit.aws.fake_oidc import unsigned_jwt
 
 pytestmark = pytest.mark.integration
 
@@ -60,16 +66,18 @@ class Account:
     def credentials(self, role_arn: str) -> Any:
         return et.assume_role(self.endpoint, role_arn, region=REGION)
 
-    def s3(self, role_arn: str) -> Any:
-        keys = self.credentials(role_arn)
+    def client(self, service: str, keys: Any) -> Any:
         return boto3.client(
-            "s3",
+            service,
             endpoint_url=self.endpoint,
             region_name=REGION,
             aws_access_key_id=keys.access_key_id,
             aws_secret_access_key=keys.secret_access_key,
             aws_session_token=keys.session_token,
         )
+
+    def s3(self, role_arn: str) -> Any:
+        return self.client("s3", self.credentials(role_arn))
 
     def role(self, key: str) -> Any:
         return self.s3(self.role_arns[key])
@@ -108,6 +116,8 @@ def account(emulator: str, tmp_path_factory: pytest.TempPathFactory) -> Account:
         '-var=environments=["dev", "prod"]',
         f"-var=state_bucket_name={BUCKET}",
         f"-var=state_administrator_arns={json.dumps([ADMIN_ROLE])}",
+        # Deploys in <env>-deploy, whatever the variable's default.
+        "-var=deploy_environment_suffix=-deploy",
     )
     outputs = bootstrap.outputs()
     return Account(emulator, cli_config, outputs["role_arns"], outputs["state_kms_key_arn"])
@@ -351,3 +361,93 @@ def test_delete_objects_refuses_key_by_key(account: Account) -> None:
     assert [(e["Key"], e["Code"]) for e in answer.get("Errors", [])] == [
         ("prod/app.tfstate", "AccessDenied")
     ]
+
+
+# --- OIDC trust: which GitHub job assumes which role ---------------------------------------
+
+ROLES = (
+    "dev-terraform-plan",
+    "dev-terraform-apply",
+    "dev-deploy",
+    "prod-terraform-plan",
+    "prod-terraform-apply",
+    "prod-deploy",
+)
+# The token subject of each kind of job (GitHub's default subject template) and the one role
+# it may assume.
+ROLE_OF_SUBJECT = {
+    f"repo:{REPOSITORY}:environment:prod": "prod-terraform-apply",
+    f"repo:{REPOSITORY}:environment:prod-plan": "prod-terraform-plan",
+    f"repo:{REPOSITORY}:environment:prod-deploy": "prod-deploy",
+    f"repo:{REPOSITORY}:environment:dev": "dev-terraform-apply",
+    f"repo:{REPOSITORY}:environment:dev-plan": "dev-terraform-plan",
+    f"repo:{REPOSITORY}:environment:dev-deploy": "dev-deploy",
+    # No environment: a pull request's job, a branch's job.
+    f"repo:{REPOSITORY}:pull_request": None,
+    f"repo:{REPOSITORY}:ref:refs/heads/feature": None,
+    f"repo:{REPOSITORY}:ref:refs/heads/main": None,
+    # A personal environment runs in dev; its own name is trusted by nothing.
+    f"repo:{REPOSITORY}:environment:dev-alice": None,
+    # Other repositories, even with the same environment names.
+    "repo:acme/other:environment:prod": None,
+    "repo:acme/shop-fork:environment:prod-deploy": None,
+}
+
+
+def assume_with_token(account: Account, role_key: str, subject: str) -> dict[str, Any]:
+    sts = boto3.client("sts", endpoint_url=account.endpoint, region_name=REGION)
+    answer: dict[str, Any] = sts.assume_role_with_web_identity(
+        RoleArn=account.role_arns[role_key],
+        RoleSessionName="github-actions",
+        WebIdentityToken=unsigned_jwt(subject=subject),
+    )
+    return answer
+
+
+def test_the_bootstrap_creates_githubs_oidc_provider(account: Account) -> None:
+    iam = account.client("iam", account.credentials(f"arn:aws:iam::{ACCOUNT}:role/onboarding"))
+    arn = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+    providers = iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
+    assert [p["Arn"] for p in providers] == [arn]
+    provider = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert provider["ClientIDList"] == ["sts.amazonaws.com"]
+    assert set(account.role_arns) == set(ROLES)
+
+
+@pytest.mark.parametrize("subject", list(ROLE_OF_SUBJECT))
+def test_each_jobs_token_assumes_exactly_its_role(account: Account, subject: str) -> None:
+    assumed: list[str] = []
+    refusals: set[str] = set()
+    for role in ROLES:
+        try:
+            answer = assume_with_token(account, role, subject)
+        except ClientError as error:
+            refusals.add(error.response["Error"]["Code"])
+            continue
+        assumed.append(role)
+        assert answer["SubjectFromWebIdentityToken"] == subject
+        assert answer["AssumedRoleUser"]["Arn"].startswith(
+            f"arn:aws:sts::{ACCOUNT}:assumed-role/github-{role}/"
+        )
+    expected = ROLE_OF_SUBJECT[subject]
+    assert assumed == ([expected] if expected else [])
+    assert refusals == {"AccessDenied"}
+
+
+def test_a_deploy_jobs_token_reaches_no_state(account: Account) -> None:
+    """The deploy role, the only one a prod-deploy job assumes, writes no state; the apply
+    role, which does, refuses the deploy job's token."""
+    subject = f"repo:{REPOSITORY}:environment:prod-deploy"
+    with pytest.raises(ClientError) as denied:
+        assume_with_token(account, "prod-terraform-apply", subject)
+    assert denied.value.response["Error"] == {
+        "Type": "Sender",
+        "Code": "AccessDenied",
+        "Message": "Not authorized to perform sts:AssumeRoleWithWebIdentity",
+    }
+    keys = assume_with_token(account, "prod-deploy", subject)["Credentials"]
+    s3 = account.client(
+        "s3", et.Credentials(keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"])
+    )
+    put = lambda: s3.put_object(Bucket=BUCKET, Key="prod/app.tfstate", Body=b"{}")  # noqa: E731
+    assert refused(put) == "AccessDenied"
