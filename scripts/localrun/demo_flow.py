@@ -6,7 +6,11 @@ prod, and a second change whose deploy trips an alarm and is rolled back.
 Everything goes through the real workflows (examples/workflows/*.yml calling
 .github/workflows/*.yml) run by act. act gives every job of one run the same `vars`, so
 each environment's jobs run in their own act invocation with that environment's variables,
-as its GitHub environment would hold them.
+as its GitHub environment would hold them. It also gives them one OIDC token, for the
+GitHub environment the run stands for (`<env>-plan`, `<env>`, `<env>-deploy`), and the
+emulator checks the roles' trust policies as STS does: where one run holds jobs of two
+environments (a protected stage's plan job, in `<env>-plan` on GitHub, before its apply
+job), the read-only plan role is made to trust the apply environment's token too.
 
 `run_demo` is shared by `make demo` (which prints the report) and the end-to-end test
 (which asserts on the outcome)."""
@@ -41,6 +45,11 @@ STATE_KEY = "complete.tfstate"
 BAKE_STARTED = "Bake: watching"
 # ecs-deploy logs this line when ECS's own bake begins (BLUE_GREEN, CANARY, LINEAR).
 ECS_BAKE_STARTED = " BAKE_TIME production 100%"
+# The GitHub environment application deploys run in (app.yml's deploy-environment-suffix and
+# account-bootstrap's deploy_environment_suffix, both by default), whose token the deploy
+# role trusts.
+DEPLOY_SUFFIX = "-deploy"
+OIDC_HOST = "token.actions.githubusercontent.com"
 
 
 @dataclass
@@ -148,6 +157,25 @@ class Demo:
 
     def session(self, environment: str) -> boto3.Session:
         return account_session(self.services.endpoint, ACCOUNTS[environment])
+
+    def plan_role_trusts_the_apply_token(self, environment: str) -> str:
+        """act gives the plan job of a protected stage's apply run the run's one token, the
+        apply environment's: the plan role (read-only) trusts that subject too. The apply
+        role still trusts its own environment only. Returns the subject added."""
+        iam = self.session(environment).client("iam", endpoint_url=self.services.endpoint)
+        name = self.outcome.variables[environment]["TF_PLAN_ROLE_ARN"].rsplit("/", 1)[1]
+        document = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
+        policy = json.loads(document) if isinstance(document, str) else document
+        subject = f"repo:{GITHUB_REPOSITORY}:environment:{environment}"
+        for statement in policy["Statement"]:
+            like = statement["Condition"]["StringLike"]
+            trusted = like[f"{OIDC_HOST}:sub"]
+            like[f"{OIDC_HOST}:sub"] = [
+                *([trusted] if isinstance(trusted, str) else trusted),
+                subject,
+            ]
+        iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(policy))
+        return subject
 
     def next_run_id(self) -> int:
         self.runs += 1
@@ -314,6 +342,8 @@ class Demo:
             with self.stage(title) as stage:
                 run_id = self.next_run_id()
                 if environment == "prod":
+                    added = self.plan_role_trusts_the_apply_token(environment)
+                    stage.facts.append(f"act gives the plan job {added}'s token: trusted")
                     # The prod plan job shows its plan on the merged pull request; the
                     # reviewer approves once that comment exists (on GitHub the apply job
                     # waits for it), and tf-apply-gated verifies the approval.
@@ -422,7 +452,7 @@ class Demo:
                 "app-dev",
                 "examples/workflows/app.yml",
                 "push",
-                oidc_environment="dev",
+                oidc_environment=f"dev{DEPLOY_SUFFIX}",
                 variables=self.app_variables("dev"),
                 payload={"ref": "refs/heads/main"},
             )
@@ -443,7 +473,7 @@ class Demo:
                 "app-prod",
                 "examples/workflows/app.yml",
                 "workflow_dispatch",
-                oidc_environment="prod",
+                oidc_environment=f"prod{DEPLOY_SUFFIX}",
                 variables=self.app_variables("prod"),
                 inputs={
                     "environments": json.dumps(["prod"]),
@@ -490,7 +520,7 @@ class Demo:
                 "app-dev-second",
                 "examples/workflows/app.yml",
                 "push",
-                oidc_environment="dev",
+                oidc_environment=f"dev{DEPLOY_SUFFIX}",
                 variables=self.app_variables("dev"),
                 payload={"ref": "refs/heads/main"},
                 on_line=fire_during_bake,
@@ -539,7 +569,7 @@ class Demo:
                 "app-prod-canary",
                 "examples/workflows/app.yml",
                 "workflow_dispatch",
-                oidc_environment="prod",
+                oidc_environment=f"prod{DEPLOY_SUFFIX}",
                 variables=self.app_variables("prod"),
                 inputs={
                     "environments": json.dumps(["prod"]),
