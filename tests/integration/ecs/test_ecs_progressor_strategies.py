@@ -14,7 +14,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from tests.fakes.ecs_progressor import EcsProgressor
-from tests.unit.ecs.test_ecs_progressor import CLUSTER, SERVICE, create_service, register
+from tests.integration.ecs.test_ecs_progressor import CLUSTER, SERVICE, create_service, register
+
+pytestmark = pytest.mark.integration
 
 ALARM = "web-5xx"
 CANARY = {

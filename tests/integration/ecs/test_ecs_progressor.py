@@ -25,6 +25,8 @@ from tests.fakes.ecs_progressor import (
     task_payload,
 )
 
+pytestmark = pytest.mark.integration
+
 CLUSTER = "app"
 SERVICE = "web"
 DEPLOYMENT_ID = re.compile(r"^ecs-svc/\d{19}$")
