@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from slipway.aws.config import AwsSettings
 from slipway.commands.common import read_aws_settings
@@ -61,12 +62,13 @@ class Request:
     scan_gate: str
     scan_timeout_s: float
     cve_allowlist: tuple[str, ...]
-    aws: AwsSettings
+    aws: AwsSettings | None  # None: push false and nothing to log in to, so no AWS call
     builder_input: str = "auto"
     provenance_given: bool = False
     login_registries: tuple[str, ...] = ()
     scan_platforms: tuple[str, ...] = ()
     builder: Builder | None = None  # chosen by resolve_builder, before any AWS call
+    push: bool = True  # false: built as for a push, then nothing written to any registry
 
 
 def _choice(inputs: Inputs, name: str, choices: tuple[str, ...], default: str) -> str:
@@ -92,6 +94,23 @@ def _default_filters(
         if parsed.repository == name and parsed.tag and (registry in (None, parsed.registry)):
             wanted.append(parsed.tag)
     return tuple(dict.fromkeys(wanted))[:5]
+
+
+def check_no_push(scan_gate: str, cache_to: tuple[str, ...]) -> None:
+    """What ``push: false`` refuses, before anything runs: a scan gate (ECR scans only what
+    is pushed) and a registry cache export (a write to the registry, by a build the
+    default branch never reviewed, that later builds would read)."""
+    if scan_gate != "none":
+        raise InputError(
+            "scan-gate", "none with push: false (ECR scans only pushed images)", scan_gate
+        )
+    for spec in cache_to:
+        if "type=registry" in spec.split(","):
+            raise InputError(
+                "cache-to",
+                "no registry cache export with push: false (it writes to the registry)",
+                spec,
+            )
 
 
 def _login_registries(values: list[str]) -> tuple[str, ...]:
@@ -210,6 +229,10 @@ def parse(inputs: Inputs, env: Mapping[str, str]) -> Request:
     )
     gate = _choice(inputs, "scan-gate", GATES, "none")
     scan_timeout = inputs.duration("scan-timeout", default=600.0, minimum=1)
+    push = inputs.boolean("push", default=True)
+    if not push:
+        check_no_push(gate, cache_to)
+    login_registries = _login_registries(inputs.list("login-registries"))
     return Request(
         repository=settings,
         registry=registry,
@@ -238,11 +261,12 @@ def parse(inputs: Inputs, env: Mapping[str, str]) -> Request:
         scan_gate=gate,
         scan_timeout_s=scan_timeout,
         cve_allowlist=tuple(inputs.list("cve-allowlist")),
-        aws=read_aws_settings(inputs, env),
+        aws=read_aws_settings(inputs, env) if push or login_registries else None,
         builder_input=builder_input,
         provenance_given=bool(provenance_text),
-        login_registries=_login_registries(inputs.list("login-registries")),
+        login_registries=login_registries,
         scan_platforms=parse_platforms(inputs.list("scan-platforms")),
+        push=push,
     )
 
 
@@ -291,18 +315,21 @@ def resolve_builder(runner: Runner, request: Request) -> Request:
 
 
 def run(runner: Runner) -> int:
-    from slipway.aws.session import make_session
-    from slipway.commands.ecr_publish import PublishError, publish, render_summary, scan_gate
+    from slipway.commands.ecr_publish import PublishError, render_summary, scan_gate
 
     try:
         request = resolve_builder(runner, parse(runner.inputs, runner.env))
     except ValueError as error:
         return runner.fail(str(error))
 
-    session = make_session(request.aws, runner.env, on_secret=runner.mask)
-    ecr = session.client("ecr")
+    ecr = None
     try:
-        result = publish(runner, request, session, ecr)
+        if request.push:
+            result, ecr = _publish(runner, request)
+        else:
+            from slipway.commands.ecr_build_only import build_only
+
+            result = build_only(runner, request)
     except PublishError as error:
         return runner.fail(str(error))
 
@@ -316,3 +343,14 @@ def run(runner: Runner) -> int:
     code = scan_gate(runner, request, ecr, result) if request.scan_gate != "none" else 0
     runner.write_summary(render_summary(result))
     return code
+
+
+def _publish(runner: Runner, request: Request) -> tuple[Any, Any]:
+    """The image published: the result, and the ECR client the scan gate goes on with."""
+    from slipway.aws.session import make_session
+    from slipway.commands.ecr_publish import publish
+
+    assert request.aws is not None  # read whenever the image is pushed
+    session = make_session(request.aws, runner.env, on_secret=runner.mask)
+    ecr = session.client("ecr")
+    return publish(runner, request, session, ecr), ecr

@@ -25,6 +25,14 @@ SPEC = ActionSpec(
             "plain HTTP without login.",
         ),
         Input("registry-account-id", "Account id of the ECR registry, for cross-account pushes."),
+        Input(
+            "push",
+            "`false`: build the image exactly as a push would, then push nothing: no "
+            "repository created, no tag written or planned, no scan gate (`scan-gate` must be "
+            "`none`; a registry `cache-to` is refused). AWS is called only to log in to "
+            "`login-registries`, with `role-to-assume` when given. For pull requests.",
+            default="true",
+        ),
         Input("create-repository", "Create the repository when it is missing.", default="true"),
         Input(
             "image-tag-mutability",
@@ -115,16 +123,29 @@ SPEC = ActionSpec(
         *AWS_INPUTS,
     ),
     outputs=(
-        Output("image", "The image by digest: <registry>/<repository>@sha256:…"),
-        Output("digest", "The image's digest: of its index when it has one."),
         Output(
-            "platforms", "Comma-separated platforms of the image, e.g. linux/amd64,linux/arm64."
+            "image",
+            "The image by digest: <registry>/<repository>@sha256:… (empty with `push: false`).",
         ),
-        Output("tags", "JSON list of the image's tags."),
-        Output("built", "`true` when built and pushed, `false` when the commit's image existed."),
-        Output("registry", "The registry host."),
         Output(
-            "skipped-tags", "JSON list of moving tags not pushed: the repository keeps them still."
+            "digest", "The image's digest: of its index when it has one (empty with `push: false`)."
+        ),
+        Output(
+            "platforms",
+            "Comma-separated platforms of the image, e.g. linux/amd64,linux/arm64 (with "
+            "`push: false`, the platforms built).",
+        ),
+        Output("tags", "JSON list of the image's tags (`[]` with `push: false`)."),
+        Output(
+            "built",
+            "`true` when built and pushed, or built and not pushed with `push: false`; `false` "
+            "when the commit's image existed.",
+        ),
+        Output("registry", "The registry host (empty with `push: false`)."),
+        Output(
+            "skipped-tags",
+            "JSON list of moving tags not pushed: the repository keeps them still (`[]` with "
+            "`push: false`).",
         ),
     ),
 )

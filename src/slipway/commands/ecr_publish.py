@@ -1,12 +1,15 @@
 """Publishing an image for ecr-build-push and ship: the repository made sure of, a private
 docker config with the registry logins, the tags planned against the repository's mutability,
 the build and push (buildx or the classic builder), and the scan gate over the platform
-images. Raises :class:`PublishError` with one line for the step's error."""
+images. Raises :class:`PublishError` with one line for the step's error. The build itself
+(:func:`run_build`) and the logins (:func:`registry_login`) serve ``push: false`` too
+(:mod:`slipway.commands.ecr_build_only`)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from slipway.commands.ecr_build_push import Request
@@ -14,6 +17,7 @@ from slipway.gha.inputs import format_duration
 from slipway.gha.runner import Runner
 from slipway.gha.summary import Summary
 from slipway.images.build import DockerError, docker_cli, docker_env
+from slipway.images.buildx import BuildMetadata
 from slipway.images.docker_config import PrivateDockerConfig, private_docker_config
 from slipway.images.mutability import (
     TagCollision,
@@ -26,7 +30,15 @@ from slipway.images.mutability import (
 from slipway.images.reference import format_reference
 from slipway.images.registry import PlatformImage, RegistryClient
 
-__all__ = ["PublishError", "Result", "publish", "render_summary", "scan_gate"]
+__all__ = [
+    "PublishError",
+    "Result",
+    "publish",
+    "registry_login",
+    "render_summary",
+    "run_build",
+    "scan_gate",
+]
 
 
 class PublishError(RuntimeError):
@@ -48,13 +60,30 @@ class Result:
     builder: str = ""
     mutability: str = ""
     scan: str = "not requested"
+    pushed: bool = True  # false: built with push: false, in no registry
 
     @property
     def image(self) -> str:
+        if not self.pushed:
+            return ""
         return format_reference(self.repository_name, self.registry, digest=self.digest)
 
 
 def render_summary(result: Result) -> Summary:
+    if not result.pushed:
+        took = format_duration(round(result.build_seconds))
+        return (
+            Summary()
+            .heading(f"📦 {result.repository_name}: built in {took}, not pushed (push: false)")
+            .table(
+                ["", ""],
+                [
+                    ["platforms", ", ".join(result.platforms) or "the builder's own"],
+                    ["pushed", "nothing: no repository, tag or scan"],
+                    ["builder", result.builder],
+                ],
+            )
+        )
     verdict = (
         f"built and pushed in {format_duration(round(result.build_seconds))}"
         if result.built
@@ -82,7 +111,7 @@ def render_summary(result: Result) -> Summary:
     return summary.table(["", ""], rows)
 
 
-def _login(
+def registry_login(
     runner: Runner, session: Any, ecr: Any, config: PrivateDockerConfig, host: str
 ) -> tuple[str, str]:
     """An ECR login for ``host`` (any account or region) into the private config."""
@@ -160,13 +189,13 @@ def _publish(
     name = request.repository.name
     client = RegistryClient(registry)
     if is_ecr_registry(registry):
-        username, password = _login(runner, session, ecr, config, registry)
+        username, password = registry_login(runner, session, ecr, config, registry)
         client = RegistryClient(registry, username, password)
     else:
         runner.info(f"registry {registry}: no ECR login")
     for host in request.login_registries:
         if host != registry:
-            _login(runner, session, ecr, config, host)
+            registry_login(runner, session, ecr, config, host)
 
     existing = {tag: client.head_manifest(name, tag) for tag in request.tags}
     commit_digest = existing[request.tags[0]]
@@ -269,6 +298,35 @@ def _add_tags(
     return added
 
 
+def run_build(
+    runner: Runner, request: Request, env: dict[str, str], *, references: list[str], work: Path
+) -> BuildMetadata | None:
+    """The build, as the builder runs it: buildx pushing every reference at once (none: the
+    image made all the same, exported nowhere), then what it wrote to its metadata file
+    under ``work``; the classic builder tagging the references in the engine (None)."""
+    from dataclasses import replace
+
+    from slipway.images.build import build_argv, run_docker
+    from slipway.images.buildx import buildx_argv, read_metadata
+
+    docker = docker_cli(runner.env)
+    name = request.repository.name
+    what = f"{len(references)} tags" if references else "not pushed"
+    if request.builder is not None and request.builder.is_buildx:
+        metadata = work / "metadata.json"
+        argv = buildx_argv(docker, request.build, references, str(metadata))
+        with runner.group(f"docker buildx build {name} ({what})"):
+            run_docker(argv, env, echo=runner.info)
+        try:
+            return read_metadata(metadata.read_text())
+        except (OSError, ValueError) as error:
+            raise PublishError(f"buildx build {name}: {error}") from error
+    base = replace(request.build.base, tags=tuple(references))
+    with runner.group(f"docker build {name} ({what})"):
+        run_docker(build_argv(docker, base), env, echo=runner.info)
+    return None
+
+
 def _build_and_push(
     runner: Runner,
     request: Request,
@@ -281,30 +339,17 @@ def _build_and_push(
     mutability: TagMutability,
 ) -> str:
     """Build and push under ``tags``; the digest pushed (the index's, with buildx)."""
-    from dataclasses import replace
-
-    from slipway.images.build import build_argv, push_with_retries, run_docker
-    from slipway.images.buildx import buildx_argv, read_metadata
+    from slipway.images.build import push_with_retries
 
     docker = docker_cli(runner.env)
     name = request.repository.name
     references = [format_reference(name, registry, tag) for tag in tags]
     started = time.monotonic()
     try:
-        if request.builder is not None and request.builder.is_buildx:
-            metadata = config.directory / "metadata.json"
-            argv = buildx_argv(docker, request.build, references, str(metadata))
-            with runner.group(f"docker buildx build {name} ({len(references)} tags)"):
-                run_docker(argv, env, echo=runner.info)
-            result.build_seconds = time.monotonic() - started
-            try:
-                return read_metadata(metadata.read_text()).digest
-            except (OSError, ValueError) as error:
-                raise PublishError(f"buildx build {name}: {error}") from error
-        base = replace(request.build.base, tags=tuple(references))
-        with runner.group(f"docker build {name}"):
-            run_docker(build_argv(docker, base), env, echo=runner.info)
+        metadata = run_build(runner, request, env, references=references, work=config.directory)
         result.build_seconds = time.monotonic() - started
+        if metadata is not None:
+            return metadata.digest
         digest = None
         with runner.group(f"docker push {name} ({len(references)} tags)"):
             for reference, tag in zip(references, tags, strict=True):

@@ -53,6 +53,7 @@ class Request:
 
     @property
     def aws(self) -> AwsSettings:
+        assert self.publish.aws is not None  # ship always pushes, so they are always read
         return self.publish.aws
 
     @property

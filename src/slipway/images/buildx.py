@@ -3,10 +3,11 @@ choosing between it and the classic builder.
 
 :func:`buildx_argv` is the exact ``docker buildx build`` command line: platforms, provenance
 and SBOM attestations, registry cache, and a push of every tag in one go (an OCI image index
-when there are several platforms or attestations). :func:`read_metadata` reads what buildx
-wrote to ``--metadata-file``: the pushed digest (the index's for an index) and its media
-type. :func:`choose_builder` picks buildx when the docker client has it and falls back to the
-classic ``docker build`` (Debian's Docker 20.10 without the plugin), saying which and why.
+when there are several platforms or attestations), or with no tag the same image exported
+nowhere. :func:`read_metadata` reads what buildx wrote to ``--metadata-file``: the digest (the
+index's for an index), its media type and the platforms built. :func:`choose_builder` picks
+buildx when the docker client has it and falls back to the classic ``docker build`` (Debian's
+Docker 20.10 without the plugin), saying which and why.
 """
 
 from __future__ import annotations
@@ -104,7 +105,8 @@ class BuildxSpec:
 
 def buildx_argv(docker: str, spec: BuildxSpec, tags: Sequence[str], metadata: str) -> list[str]:
     """The exact ``docker buildx build`` command line: builds every platform, pushes every tag
-    (none: the result stays in the build cache) and writes the metadata file."""
+    and writes the metadata file. Without tags the image (manifests, attestations, index) is
+    made as for a push, unnamed, and exported to no registry."""
     base = spec.base
     argv = [docker, "buildx", "build", "--progress", "plain", "--metadata-file", metadata]
     if base.dockerfile is not None:
@@ -130,6 +132,8 @@ def buildx_argv(docker: str, spec: BuildxSpec, tags: Sequence[str], metadata: st
     if tags:
         names = ",".join(tags)
         argv += ["--output", f'type=image,"name={names}",push=true']
+    else:
+        argv += ["--output", "type=image,push=false"]
     argv.append(str(base.context))
     return argv
 
@@ -138,16 +142,37 @@ def buildx_argv(docker: str, spec: BuildxSpec, tags: Sequence[str], metadata: st
 class BuildMetadata:
     digest: str  # the pushed index's digest (or the manifest's, for a plain image)
     media_type: str
+    platforms: tuple[str, ...] = ()  # as the build's provenance names them; () when it has none
+
+
+_PROVENANCE = "buildx.build.provenance"
+
+
+def metadata_platforms(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The platforms built, from the provenance buildx writes to its metadata file
+    (``BUILDX_METADATA_PROVENANCE``, on by default): one ``buildx.build.provenance/<platform>``
+    key per platform of a multi-platform build; for a single platform one key, whose build
+    environment names the platform (the builder's own, as nothing else was asked)."""
+    keyed = [key.split("/", 1)[1] for key in data if key.startswith(_PROVENANCE + "/")]
+    if keyed:
+        return tuple(keyed)
+    provenance = data.get(_PROVENANCE)
+    if not isinstance(provenance, Mapping):
+        return ()
+    environment = (provenance.get("invocation") or {}).get("environment") or {}
+    platform = environment.get("platform") if isinstance(environment, Mapping) else None
+    return (platform,) if isinstance(platform, str) and PLATFORM.fullmatch(platform) else ()
 
 
 def read_metadata(text: str) -> BuildMetadata:
-    """``containerimage.digest`` and the descriptor's media type from buildx's metadata."""
+    """``containerimage.digest``, the descriptor's media type and the platforms built from
+    buildx's metadata."""
     data: Mapping[str, Any] = json.loads(text or "{}")
     digest = str(data.get("containerimage.digest", ""))
     descriptor = data.get("containerimage.descriptor") or {}
     if not re.fullmatch(r"sha256:[0-9a-f]{64}", digest):
         raise ValueError("buildx wrote no image digest to its metadata file")
-    return BuildMetadata(digest, str(descriptor.get("mediaType", "")))
+    return BuildMetadata(digest, str(descriptor.get("mediaType", "")), metadata_platforms(data))
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,15 @@ import json
 import os
 import subprocess
 import tarfile
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from tests.support import read_outputs
+from tests.conftest import localenv_images
+from tests.support import counting_endpoint, read_outputs
 
 from slipway.cli import main
 from slipway.images.mutability import refused_tag
@@ -292,3 +294,78 @@ def test_a_refused_overwrite_is_read_from_buildkits_output(
     assert outputs[0].returncode == 0, outputs[0].stderr
     assert outputs[1].returncode != 0
     assert refused_tag(outputs[1].stderr) == "v1", outputs[1].stderr[-2000:]
+
+
+def _tags(registry: str, repository: str) -> list[str] | None:
+    """The repository's tags in the registry, None when the registry has no such repository."""
+    try:
+        with urllib.request.urlopen(
+            f"http://{registry}/v2/{repository}/tags/list", timeout=10
+        ) as response:
+            return sorted(json.load(response).get("tags") or [])
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return None
+        raise
+
+
+def test_push_false_builds_every_platform_and_writes_nothing(
+    aws: str,
+    docker_env: Any,
+    runner_env: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A pull request's build: both platforms built (their RUN steps ran), attestations made,
+    and no repository, no tag, no AWS request: the emulator is swapped for an endpoint that
+    counts what reaches it."""
+    registry = docker_env.registry
+    ecr = boto3.client("ecr")
+    code, out = _publish(registry, "pr/web", _sha(50), runner_env["outputs"])
+    log = capsys.readouterr().out
+    assert code == 0, log
+    before = _tags(registry, "pr/web")
+    assert before == sorted([_sha(50), _sha(50)[:7], "main"])
+
+    with counting_endpoint() as endpoint:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint.url)
+        sha = _sha(51)
+        code, out = _publish(
+            registry, "pr/web", sha, runner_env["outputs"],
+            "--push", "false", "--platforms", "linux/amd64,linux/arm64", "--latest", "true",
+            "--role-to-assume", "arn:aws:iam::123456789012:role/github-image-push",
+        )  # fmt: skip
+        log = capsys.readouterr().out
+        assert code == 0, log
+        code, fresh = _publish(
+            registry, "pr/new", sha, runner_env["outputs"], "--push", "false",
+            "--provenance", "false",
+        )  # fmt: skip
+        fresh_log = capsys.readouterr().out
+        assert code == 0, fresh_log
+    assert endpoint.requests == []
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws)
+
+    assert out == {
+        "registry": "",
+        "digest": "",
+        "image": "",
+        "tags": "[]",
+        "built": "true",
+        "platforms": "linux/amd64,linux/arm64",
+        "skipped-tags": "[]",
+    }
+    assert "[linux/arm64 2/3] RUN uname -m > /arch" in log
+    assert "[linux/amd64 2/3] RUN uname -m > /arch" in log
+    assert "exporting attestation manifest" in log and "pushing" not in log
+    assert "pr/web: built sha256:" in log and "not pushed (push: false)" in log
+    summary = Path(os.environ["GITHUB_STEP_SUMMARY"]).read_text()
+    assert "pr/web: built in" in summary and "not pushed (push: false)" in summary
+    # Nothing reached the registry: pr/web's tags as they were, pr/new never made.
+    assert _tags(registry, "pr/web") == before
+    assert _tags(registry, "pr/new") is None
+    names = [r["repositoryName"] for r in ecr.describe_repositories()["repositories"]]
+    assert "pr/web" in names and "pr/new" not in names
+    # One platform, not asked for, no attestation: the builder's own, read from the metadata.
+    assert fresh["platforms"] == localenv_images.native_platform()
+    assert list(runner_env["temp"].iterdir()) == []

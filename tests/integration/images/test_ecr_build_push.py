@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -88,10 +89,10 @@ def _registry_digest(registry: str, repository: str, tag: str) -> str:
         return str(response.headers["Docker-Content-Digest"])
 
 
-def _args(registry: str, *extra: str) -> list[str]:
+def _args(registry: str, *extra: str, repository: str = "acme/web") -> list[str]:
     return [
         "ecr-build-push",
-        "--repository", "acme/web",
+        "--repository", repository,
         "--registry", registry,
         "--context", "app",
         "--build-args", "GREETING=hi there",
@@ -165,3 +166,30 @@ def test_build_push_then_skip_for_the_same_commit(
     assert github["calls"].read_text().splitlines() == [*calls_before, "buildx version"]
     assert _registry_digest(registry, "acme/web", "release-1") == digest
     assert "skipped" in github["summary"].read_text()
+
+
+def test_push_false_with_the_classic_builder_pushes_nothing(
+    aws: str, docker_env: Any, github: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same build (secret, build argument), no push: no repository, no tag, the engine's
+    platform reported."""
+    registry = docker_env.registry
+    code = main(_args(registry, "--push", "false", repository="acme/preview"))
+    log = capsys.readouterr().out
+    assert code == 0, log
+    outputs = read_outputs(github["outputs"])
+    assert outputs["built"] == "true"
+    assert (outputs["image"], outputs["digest"], outputs["tags"]) == ("", "", "[]")
+    engine = docker_env.run("version", "--format", "{{.Server.Os}}/{{.Server.Arch}}").stdout
+    assert outputs["platforms"] == engine.strip()
+    assert "acme/preview: built for" in log and "not pushed (push: false)" in log
+    calls = github["calls"].read_text().splitlines()
+    assert [c.split()[0] for c in calls] == ["buildx", "build", "version"]
+    assert "--secret id=pip" in calls[1] and "--tag" not in calls[1]
+    ecr = boto3.client("ecr", region_name="us-east-1")
+    assert ecr.describe_repositories()["repositories"] == []
+    request = urllib.request.Request(f"http://{registry}/v2/acme/preview/tags/list")
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(request, timeout=10)
+    assert missing.value.code == 404
+    assert "not pushed (push: false)" in github["summary"].read_text()

@@ -20,6 +20,7 @@ from slipway.images.buildx import (
     cache_refs,
     check_classic,
     choose_builder,
+    metadata_platforms,
     parse_cache,
     parse_platforms,
     parse_provenance,
@@ -57,8 +58,12 @@ def test_buildx_argv_pushes_every_tag_with_platforms_attestations_and_cache() ->
         "--output", 'type=image,"name=r/web:abc,r/web:main",push=true', "/ws/app",
     ]  # fmt: skip
     plain = buildx_argv("docker", BuildxSpec(BuildSpec(context=Path("/c"))), [], "/m")
-    assert "--output" not in plain and "--platform" not in plain
+    assert "--platform" not in plain
     assert plain[plain.index("--provenance") + 1] == "mode=min"  # buildx's own default
+    # No tag (push: false): the same image, attestations and all, unnamed and pushed nowhere.
+    assert plain[-3:] == ["--output", "type=image,push=false", "/c"]
+    unpushed = buildx_argv("docker", spec, [], "/tmp/meta.json")
+    assert unpushed[: unpushed.index("--output")] == argv[: argv.index("--output")]
 
 
 def test_inputs() -> None:
@@ -91,8 +96,26 @@ def test_metadata() -> None:
     metadata = read_metadata(text)
     assert metadata.digest == DIGEST
     assert metadata.media_type.endswith("index.v1+json")
+    assert metadata.platforms == ()  # no provenance in the metadata: not known from it
     with pytest.raises(ValueError, match="no image digest"):
         read_metadata("{}")
+
+
+def test_the_platforms_built_are_read_from_the_metadatas_provenance() -> None:
+    """As buildx v0.38 writes it: a key per platform for several (their build environment is
+    the builder's, not the target's), one key for one platform, the builder's own."""
+    native = {"invocation": {"environment": {"platform": "linux/amd64"}}}
+    several = {
+        "containerimage.digest": DIGEST,
+        "buildx.build.provenance/linux/amd64": native,
+        "buildx.build.provenance/linux/arm64": native,
+    }
+    assert metadata_platforms(several) == ("linux/amd64", "linux/arm64")
+    one = {"containerimage.digest": DIGEST, "buildx.build.provenance": native}
+    assert metadata_platforms(one) == ("linux/amd64",)
+    assert read_metadata(json.dumps(one)).platforms == ("linux/amd64",)
+    assert metadata_platforms({"buildx.build.provenance": {"invocation": {}}}) == ()
+    assert metadata_platforms({"buildx.build.provenance": "min"}) == ()
 
 
 def test_builder_choice() -> None:
@@ -212,7 +235,7 @@ def test_logins_to_several_ecr_registries_land_in_the_private_config(
     import boto3
     from moto import mock_aws
 
-    from slipway.commands.ecr_publish import _login
+    from slipway.commands.ecr_publish import registry_login
     from slipway.gha.runner import Runner
 
     for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
@@ -234,8 +257,8 @@ def test_logins_to_several_ecr_registries_land_in_the_private_config(
     with mock_aws(), private_docker_config({"HOME": str(home)}) as config:
         session = Session()
         ecr = session.client("ecr")
-        user, password = _login(runner, session, ecr, config, push)
-        _login(runner, session, ecr, config, base)
+        user, password = registry_login(runner, session, ecr, config, push)
+        registry_login(runner, session, ecr, config, base)
         written = json.loads((config.directory / "config.json").read_text())
         assert set(written["auths"]) == {push, base}
         assert written["auths"][push] == {"auth": _auth(user, password)}

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.support import counting_endpoint
+from tests.support import counting_endpoint, read_outputs
 
 from slipway.commands.ecr_build_push import SPEC, parse
 from slipway.gha.inputs import Inputs
@@ -35,7 +35,10 @@ def run_command(
 ) -> tuple[subprocess.CompletedProcess[str], Path]:
     calls = tmp_path / "docker-calls"
     docker = tmp_path / "docker"
-    docker.write_text(f'#!/bin/sh\necho "$*" >> {calls}\n')
+    # No buildx plugin (the classic builder); the engine's platform for `docker version`.
+    docker.write_text(
+        f'#!/bin/sh\necho "$*" >> {calls}\n[ "$1" = version ] && echo linux/amd64\nexit 0\n'
+    )
     docker.chmod(0o755)
     env = {
         "PATH": os.environ["PATH"],
@@ -197,6 +200,29 @@ def run_command(
             "input 'platforms': expected os/architecture",
         ),
         ({"INPUT_AWS_REGION": "us-east-9"}, "input 'aws-region': unknown region 'us-east-9'"),
+        ({"INPUT_PUSH": "maybe"}, "input 'push': expected a boolean (true or false), got 'maybe'"),
+        (
+            {"INPUT_PUSH": "false", "INPUT_SCAN_GATE": "HIGH"},
+            "input 'scan-gate': expected none with push: false (ECR scans only pushed images), "
+            "got 'HIGH'",
+        ),
+        (
+            {"INPUT_PUSH": "false", "INPUT_CACHE_TO": "type=registry,ref=r/web:cache,mode=max"},
+            "input 'cache-to': expected no registry cache export with push: false (it writes "
+            "to the registry), got 'type=registry,ref=r/web:cache,mode=max'",
+        ),
+        (
+            {"INPUT_PUSH": "false", "INPUT_LOGIN_REGISTRIES": "ghcr.io"},
+            "input 'login-registries': expected ECR registry hosts",
+        ),
+        (
+            {
+                "INPUT_PUSH": "false",
+                "INPUT_LOGIN_REGISTRIES": "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+                "INPUT_AWS_REGION": "",
+            },
+            "input 'aws-region': no region given",
+        ),
     ],
 )
 def test_bad_input_fails_before_anything_runs(
@@ -256,3 +282,57 @@ def test_parse_builds_the_request(workspace: Path) -> None:
     assert request.repository.scan_on_push is True
     assert request.push_retries == 3
     assert request.scan_timeout_s == 600.0
+
+
+def test_push_false_builds_and_calls_neither_aws_nor_a_registry(
+    tmp_path: Path, workspace: Path
+) -> None:
+    """A pull request's build: no region, a role it does not need, nothing pushed."""
+    role = "arn:aws:iam::123456789012:role/github-image-push"
+    overrides = {
+        "INPUT_PUSH": "false",
+        "INPUT_AWS_REGION": "",
+        "INPUT_ROLE_TO_ASSUME": role,
+        "INPUT_BUILD_ARGS": "GREETING=hi",
+        "INPUT_SECRETS": "pip=token",
+        "INPUT_TAGS": "stable",
+        "INPUT_LATEST": "true",
+    }
+    with counting_endpoint() as endpoint:
+        result, calls = run_command(overrides, endpoint.url, tmp_path, workspace)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert endpoint.requests == []
+    commands = calls.read_text().splitlines()
+    assert [c.split()[0] for c in commands] == ["buildx", "build", "version"]
+    build = commands[1]
+    assert "--build-arg GREETING=hi" in build and f"--secret id=pip,src={workspace}/token" in build
+    assert "--tag" not in build and not any(" push " in f" {c} " for c in commands)
+    outputs = read_outputs(tmp_path / "out")
+    assert outputs == {
+        "registry": "",
+        "digest": "",
+        "image": "",
+        "tags": "[]",
+        "built": "true",
+        "platforms": "linux/amd64",
+        "skipped-tags": "[]",
+    }
+    assert "not assumed" in result.stdout
+    assert "acme/web: built for linux/amd64; not pushed (push: false)" in result.stdout
+    summary = (tmp_path / "summary").read_text()
+    assert "acme/web: built in 0s, not pushed (push: false)" in summary
+    assert "nothing: no repository, tag or scan" in summary
+
+
+def test_parse_without_push(workspace: Path) -> None:
+    env = {**GOOD, "GITHUB_WORKSPACE": str(workspace), "INPUT_CONTEXT": "app"}
+    assert parse(Inputs(DeclaredEnv(SPEC, env)), env).push is True  # the default
+    env |= {"INPUT_PUSH": "false", "INPUT_CACHE_TO": "type=inline", "INPUT_AWS_REGION": ""}
+    request = parse(Inputs(DeclaredEnv(SPEC, env)), env)
+    assert request.push is False
+    assert request.aws is None  # nothing to log in to: no AWS settings, no AWS call
+    host = "210987654321.dkr.ecr.eu-west-1.amazonaws.com"
+    env |= {"INPUT_LOGIN_REGISTRIES": host, "INPUT_AWS_REGION": "eu-west-1"}
+    request = parse(Inputs(DeclaredEnv(SPEC, env)), env)
+    assert request.login_registries == (host,)
+    assert request.aws is not None and request.aws.region == "eu-west-1"
