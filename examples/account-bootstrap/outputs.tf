@@ -40,7 +40,7 @@ output "github_environments" {
   value = merge([
     for environment in var.environments : merge(
       {
-        "${environment}" = {
+        (environment) = {
           AWS_REGION            = var.region
           TF_STATE_BUCKET       = module.state_backend.bucket_name
           TF_APPLY_ROLE_ARN     = module.github_oidc.role_arns["${environment}-terraform-apply"]
