@@ -21,6 +21,8 @@ def modules_by_basename(roots: list[Path]) -> dict[str, list[str]]:
 
 def test_no_two_test_modules_share_a_basename() -> None:
     found = modules_by_basename(TEST_ROOTS)
-    assert len(found) > 100, "the search found too few test modules to be looking in the right place"
+    assert len(found) > 100, (
+        "the search found too few test modules to be looking in the right place"
+    )
     shared = {name: sorted(paths) for name, paths in found.items() if len(paths) > 1}
     assert shared == {}
