@@ -1,7 +1,8 @@
 # Onboarding one AWS account: the Terraform state bucket (S3 native locking, SSE-KMS, a
-# bucket policy that confines each environment's roles to its own objects) and the roles
-# GitHub Actions assume through OIDC, per GitHub environment. Its outputs are the variables
-# to set on each GitHub environment (see the repository README, "Onboarding an account").
+# bucket policy that confines each environment's roles to its own objects), the roles GitHub
+# Actions assume through OIDC per GitHub environment, and the image push role of the
+# application's build job. Its outputs are the variables to set on each GitHub environment
+# and on the repository (see the repository README, "Onboarding an account").
 
 provider "aws" {
   region = var.region
@@ -137,6 +138,10 @@ data "aws_iam_policy_document" "deploy" {
   # checkov:skip=CKV_AWS_356:Two reads keep "*": ecs:ListTasks is scoped by its ecs:cluster condition (no task ARN exists before the call), and cw-alarms-check selects alarms by prefix or by tag at run time, so no alarm ARN is known here.
   for_each = toset(var.environments)
 
+  # ecr-build-push (ship builds and deploys in one step): the same statements as the image
+  # push role's, on the environment's repositories.
+  source_policy_documents = [data.aws_iam_policy_document.ecr_push["${each.key}-deploy"].json]
+
   # ecs-deploy: a new task definition revision with the new image (the previous one on
   # rollback), tags copied from the current revision.
   statement {
@@ -229,8 +234,35 @@ data "aws_iam_policy_document" "deploy" {
     }
   }
 
-  # ecr-build-push: registry login, the repository (created when missing), layer and image
-  # uploads, tags, scan findings.
+  # cw-alarms-check: the alarms (by name prefix or by tag) and their history.
+  statement {
+    sid       = "ReadAlarms"
+    actions   = ["cloudwatch:DescribeAlarmHistory", "cloudwatch:DescribeAlarms", "tag:GetResources"]
+    resources = ["*"]
+  }
+}
+
+################################################################################
+# Image pushes: what ecr-build-push calls, for the image push role and the deploy roles
+################################################################################
+
+locals {
+  # The image push role, when the account holds the registry (image_push not null).
+  image_push = var.image_push == null ? [] : [var.image_push]
+
+  # The repositories each pushing role reaches: every deploy role (ship pushes too) and the
+  # image push role.
+  ecr_pushes = merge(
+    { for e in var.environments : "${e}-deploy" => local.deploy[e].repositories },
+    { for push in local.image_push : "image-push" => push.ecr_repository_names },
+  )
+}
+
+# ecr-build-push: registry login, the repository (created when missing, its lifecycle policy
+# applied), layer and image uploads, tags added to an existing image, scan findings.
+data "aws_iam_policy_document" "ecr_push" {
+  for_each = local.ecr_pushes
+
   statement {
     sid       = "RegistryLogin"
     actions   = ["ecr:GetAuthorizationToken"]
@@ -253,14 +285,7 @@ data "aws_iam_policy_document" "deploy" {
       "ecr:PutLifecyclePolicy",
       "ecr:UploadLayerPart",
     ]
-    resources = [for r in local.deploy[each.key].repositories : "arn:${local.partition}:ecr:${var.region}:${local.account_id}:repository/${r}"]
-  }
-
-  # cw-alarms-check: the alarms (by name prefix or by tag) and their history.
-  statement {
-    sid       = "ReadAlarms"
-    actions   = ["cloudwatch:DescribeAlarmHistory", "cloudwatch:DescribeAlarms", "tag:GetResources"]
-    resources = ["*"]
+    resources = [for r in each.value : "arn:${local.partition}:ecr:${var.region}:${local.account_id}:repository/${r}"]
   }
 }
 
@@ -269,7 +294,19 @@ data "aws_iam_policy_document" "deploy" {
 ################################################################################
 
 locals {
-  roles = merge([
+  # The application's build job runs in no GitHub environment: its token's subject is the
+  # ref it runs on (ref:refs/heads/main for a push to main), never an environment.
+  image_push_role = {
+    for push in local.image_push : "image-push" => {
+      repository        = var.repository
+      subjects          = push.subjects
+      job_workflow_refs = var.oidc_job_workflow_refs.image_push
+      inline_policies   = { ecr-push = data.aws_iam_policy_document.ecr_push["image-push"].json }
+      description       = "Image pushes (ecr-build-push) from ${join(", ", push.subjects)}"
+    }
+  }
+
+  environment_roles = merge([
     for environment in var.environments : {
       "${environment}-terraform-plan" = {
         repository        = var.repository
@@ -296,6 +333,8 @@ locals {
       }
     }
   ]...)
+
+  roles = merge(local.environment_roles, local.image_push_role)
 }
 
 module "github_oidc" {

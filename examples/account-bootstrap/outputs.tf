@@ -14,8 +14,18 @@ output "backend_config" {
 }
 
 output "role_arns" {
-  description = "Role ARNs by role key (<environment>-terraform-plan, -terraform-apply, -deploy)."
+  description = "Role ARNs by role key (<environment>-terraform-plan, -terraform-apply, -deploy, and image-push unless image_push is null)."
   value       = module.github_oidc.role_arns
+}
+
+output "github_repository_variables" {
+  description = "The repository-level variables of app.yml's build job, which runs in no GitHub environment: ECR_PUSH_ROLE_ARN (the image push role) and AWS_REGION (the registry's). Empty with image_push = null."
+  value = {
+    for name, value in {
+      AWS_REGION        = var.region
+      ECR_PUSH_ROLE_ARN = lookup(module.github_oidc.role_arns, "image-push", null)
+    } : name => value if var.image_push != null
+  }
 }
 
 output "github_environment_variables" {

@@ -60,9 +60,10 @@ variable "deploy_environment_suffix" {
 variable "oidc_job_workflow_refs" {
   description = "For a repository whose OIDC subject template is customised to [\"repo\", \"context\", \"job_workflow_ref\"] (see the README): the reusable workflows each kind of role's jobs must run in, as owner/repo/.github/workflows/<file>.yml@<ref> (wildcards in the ref). Empty lists keep GitHub's default subject."
   type = object({
-    plan   = optional(list(string), [])
-    apply  = optional(list(string), [])
-    deploy = optional(list(string), [])
+    plan       = optional(list(string), [])
+    apply      = optional(list(string), [])
+    deploy     = optional(list(string), [])
+    image_push = optional(list(string), [])
   })
   default  = {}
   nullable = false
@@ -163,6 +164,32 @@ variable "deploy_permissions" {
       for kind, names in var.deploy_permissions : length(names) > 0 && (kind == "ecr_repository_names" || !contains(names, "*"))
     ])
     error_message = "deploy_permissions lists must not be empty, and only ecr_repository_names may be \"*\" (a deploy role that passes any role or deploys any service is not scoped)."
+  }
+}
+
+variable "image_push" {
+  description = <<-EOT
+    The image push role, github-image-push: app.yml's build job assumes it (the repository variable ECR_PUSH_ROLE_ARN) to
+    push the application's image. null: no such role (an account that holds no image registry).
+    - subjects: the OIDC subjects it trusts (the build job runs in no GitHub environment, so its token names the ref: a push
+      to main is "ref:refs/heads/main"). Never "pull_request": whoever can push a branch controls its pull request's
+      workflow and could push any image under a tag that moves (main, latest) or under a commit's SHA before that commit's
+      own build; app.yml builds pull requests with push: false, which needs no role. A branch listed here is as trusted as
+      main.
+    - ecr_repository_names: the ECR repositories it pushes to and creates when missing ("*" and "?" are IAM wildcards).
+  EOT
+  type = object({
+    subjects             = optional(list(string), ["ref:refs/heads/main"])
+    ecr_repository_names = optional(list(string), ["*"])
+  })
+  default = {}
+
+  validation {
+    condition = var.image_push == null ? true : (
+      length(var.image_push.subjects) > 0 && length(var.image_push.ecr_repository_names) > 0 &&
+      alltrue([for s in var.image_push.subjects : can(regex("^(ref:refs/(heads|tags)/|environment:)[^*?]", s))])
+    )
+    error_message = "image_push.subjects must list refs (ref:refs/heads/<branch>, ref:refs/tags/<tag>) or environments (environment:<name>), never pull_request nor a leading wildcard, and ecr_repository_names must not be empty."
   }
 }
 

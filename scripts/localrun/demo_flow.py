@@ -10,7 +10,10 @@ as its GitHub environment would hold them. It also gives them one OIDC token, fo
 GitHub environment the run stands for (`<env>-plan`, `<env>`, `<env>-deploy`), and the
 emulator checks the roles' trust policies as STS does: where one run holds jobs of two
 environments (a protected stage's plan job, in `<env>-plan` on GitHub, before its apply
-job), the read-only plan role is made to trust the apply environment's token too.
+job), the read-only plan role is made to trust the apply environment's token too; likewise
+the image push role, which on GitHub trusts only the build job's token on a push to main
+(`ref:refs/heads/main`), is made to trust dev's deploy environment, the token of the
+application runs that build.
 
 `run_demo` is shared by `make demo` (which prints the report) and the end-to-end test
 (which asserts on the outcome)."""
@@ -83,6 +86,8 @@ class Stage:
 class DemoOutcome:
     stages: list[Stage] = field(default_factory=list)
     variables: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Repository-level variables (the build job's): the image push role, its region.
+    repository_variables: dict[str, str] = field(default_factory=dict)
     stacks: dict[str, dict[str, Any]] = field(default_factory=dict)
     first_image: str = ""
     second_image: str = ""
@@ -162,11 +167,28 @@ class Demo:
         """act gives the plan job of a protected stage's apply run the run's one token, the
         apply environment's: the plan role (read-only) trusts that subject too. The apply
         role still trusts its own environment only. Returns the subject added."""
+        return self.role_trusts_the_run_token(
+            environment,
+            self.outcome.variables[environment]["TF_PLAN_ROLE_ARN"],
+            f"environment:{environment}",
+        )
+
+    def push_role_trusts_the_deploy_token(self) -> str:
+        """act gives an application run's build job the run's one token, dev's deploy
+        environment's; on GitHub the build job's token names `ref:refs/heads/main`, the
+        only subject the push role trusts. Returns the subject added."""
+        return self.role_trusts_the_run_token(
+            "dev",
+            self.outcome.repository_variables["ECR_PUSH_ROLE_ARN"],
+            f"environment:dev{DEPLOY_SUFFIX}",
+        )
+
+    def role_trusts_the_run_token(self, environment: str, role_arn: str, context: str) -> str:
         iam = self.session(environment).client("iam", endpoint_url=self.services.endpoint)
-        name = self.outcome.variables[environment]["TF_PLAN_ROLE_ARN"].rsplit("/", 1)[1]
+        name = role_arn.rsplit("/", 1)[1]
         document = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
         policy = json.loads(document) if isinstance(document, str) else document
-        subject = f"repo:{GITHUB_REPOSITORY}:environment:{environment}"
+        subject = f"repo:{GITHUB_REPOSITORY}:{context}"
         for statement in policy["Statement"]:
             like = statement["Condition"]["StringLike"]
             trusted = like[f"{OIDC_HOST}:sub"]
@@ -278,17 +300,25 @@ class Demo:
                     # bucket policy keeps everyone else but the environment's roles out.
                     "-var=state_administrator_arns="
                     + json.dumps([f"arn:aws:iam::{account}:role/demo-admin"]),
+                    # The image registry lives in dev's account: only there a push role.
+                    *([] if environment == "dev" else ["-var=image_push=null"]),
                 )
-                variables = terraform.outputs()["github_environment_variables"][environment]
+                outputs = terraform.outputs()
+                variables = outputs["github_environment_variables"][environment]
                 # A null value is a variable left unset (as on GitHub).
                 variables = {k: v for k, v in variables.items() if v is not None}
                 self.outcome.variables[environment] = dict(variables)
+                self.outcome.repository_variables.update(outputs["github_repository_variables"])
                 stage.facts += [
                     f"state bucket {variables['TF_STATE_BUCKET']} (versioned, S3 lock files)",
                     f"OIDC roles: {variables['TF_PLAN_ROLE_ARN'].rsplit('/', 1)[1]}, "
                     f"{variables['TF_APPLY_ROLE_ARN'].rsplit('/', 1)[1]}, "
                     f"{variables['DEPLOY_ROLE_ARN'].rsplit('/', 1)[1]}",
                 ]
+                if push_role := outputs["github_repository_variables"].get("ECR_PUSH_ROLE_ARN"):
+                    stage.facts.append(
+                        f"image push role {push_role.rsplit('/', 1)[1]} (pushes to main only)"
+                    )
 
     def infra_variables(self, environment: str) -> dict[str, str]:
         return {
@@ -395,13 +425,13 @@ class Demo:
 
     def app_variables(self, environment: str) -> dict[str, str]:
         """Repository variables (the build) plus the environment's (the deploy)."""
-        dev, stack = self.outcome.variables["dev"], self.outcome.stacks[environment]
+        stack = self.outcome.stacks[environment]
         ca_bundle = os.environ.get("PIP_CERT") or "/etc/ssl/certs/ca-certificates.crt"
         return {
             "AWS_REGION": REGION,
             "IMAGE_REPOSITORY": self.outcome.stacks["dev"]["ecr_repository_url"].split("/", 1)[1],
             "IMAGE_REGISTRY": self.services.registry,
-            "ECR_PUSH_ROLE_ARN": dev["DEPLOY_ROLE_ARN"],
+            "ECR_PUSH_ROLE_ARN": self.outcome.repository_variables["ECR_PUSH_ROLE_ARN"],
             "TEST_DATABASE_URL": self.services.database_url,
             "BUILD_NETWORK": "host",
             "BASE_IMAGE": self.services.base_image,
@@ -447,6 +477,8 @@ class Demo:
 
     def app_first_deploy(self) -> None:
         with self.stage("Application: test, build, push, deploy dev, bake") as stage:
+            added = self.push_role_trusts_the_deploy_token()
+            stage.facts.append(f"act gives the build job {added}'s token: trusted")
             self.expect_deployments("dev")
             run = self.run_workflow(
                 "app-dev",

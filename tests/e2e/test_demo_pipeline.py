@@ -166,6 +166,12 @@ def test_demo_story(
         assert "was applied" in applied
     assert f"approved by @{REVIEWER}" in next(b for b in bodies if f"prod at {at}: applied" in b)
 
+    # The images were pushed with the image push role of dev's account, which prod's lacks.
+    assert result.repository_variables == {
+        "AWS_REGION": "eu-west-1",
+        "ECR_PUSH_ROLE_ARN": "arn:aws:iam::111111111111:role/github-image-push",
+    }
+
     # Both images are in the registry, by digest; they differ (the second commit).
     assert "@sha256:" in result.first_image and "@sha256:" in result.second_image
     assert result.first_image != result.second_image

@@ -372,6 +372,7 @@ ROLES = (
     "prod-terraform-plan",
     "prod-terraform-apply",
     "prod-deploy",
+    "image-push",
 )
 # The token subject of each kind of job (GitHub's default subject template) and the one role
 # it may assume.
@@ -385,7 +386,8 @@ ROLE_OF_SUBJECT = {
     # No environment: a pull request's job, a branch's job.
     f"repo:{REPOSITORY}:pull_request": None,
     f"repo:{REPOSITORY}:ref:refs/heads/feature": None,
-    f"repo:{REPOSITORY}:ref:refs/heads/main": None,
+    # The application's build job runs in no environment: a push to main pushes the image.
+    f"repo:{REPOSITORY}:ref:refs/heads/main": "image-push",
     # A personal environment runs in dev; its own name is trusted by nothing.
     f"repo:{REPOSITORY}:environment:dev-alice": None,
     # Other repositories, even with the same environment names.
@@ -451,3 +453,16 @@ def test_a_deploy_jobs_token_reaches_no_state(account: Account) -> None:
     )
     put = lambda: s3.put_object(Bucket=BUCKET, Key="prod/app.tfstate", Body=b"{}")  # noqa: E731
     assert refused(put) == "AccessDenied"
+
+
+def test_the_image_push_role_reaches_no_state(account: Account) -> None:
+    """github-image-push, which a push to main assumes, writes no environment's state nor any
+    plan: the bucket policy names only the environments' roles."""
+    subject = f"repo:{REPOSITORY}:ref:refs/heads/main"
+    keys = assume_with_token(account, "image-push", subject)["Credentials"]
+    s3 = account.client(
+        "s3", et.Credentials(keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"])
+    )
+    for key in ("prod/app.tfstate", plan_key("prod", "default-branch")):
+        put = lambda key=key: s3.put_object(Bucket=BUCKET, Key=key, Body=b"{}")  # noqa: E731
+        assert refused(put) == "AccessDenied", key

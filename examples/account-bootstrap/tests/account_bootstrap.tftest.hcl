@@ -34,9 +34,9 @@ run "three_roles_per_environment" {
   assert {
     condition = toset(keys(module.github_oidc.role_names)) == toset([
       "staging-terraform-plan", "staging-terraform-apply", "staging-deploy",
-      "prod-terraform-plan", "prod-terraform-apply", "prod-deploy",
+      "prod-terraform-plan", "prod-terraform-apply", "prod-deploy", "image-push",
     ])
-    error_message = "each environment gets a plan, an apply and a deploy role"
+    error_message = "each environment gets a plan, an apply and a deploy role; the account one image push role"
   }
 
   assert {
@@ -186,7 +186,14 @@ run "deploy_roles_get_exactly_what_the_actions_call" {
   }
 
   assert {
-    condition = toset(flatten([for s in data.aws_iam_policy_document.deploy["prod"].statement : tolist(s.actions)])) == toset([
+    condition     = data.aws_iam_policy_document.deploy["prod"].source_policy_documents == tolist([data.aws_iam_policy_document.ecr_push["prod-deploy"].json])
+    error_message = "the deploy policy takes ecr-build-push's statements from the one document the image push role's comes from"
+  }
+
+  assert {
+    condition = toset(flatten([
+      for s in concat(data.aws_iam_policy_document.deploy["prod"].statement, data.aws_iam_policy_document.ecr_push["prod-deploy"].statement) : tolist(s.actions)
+      ])) == toset([
       "ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions", "ecs:RegisterTaskDefinition",
       "ecs:TagResource", "ecs:DescribeServices", "ecs:ListServiceDeployments", "ecs:UpdateService",
       "ecs:DescribeServiceDeployments", "ecs:StopServiceDeployment", "ecs:ContinueServiceDeployment", "ecs:RunTask", "ecs:DescribeTasks", "ecs:ListTasks", "iam:PassRole",
@@ -234,7 +241,7 @@ run "deploy_permissions_follow_the_variables" {
 
   assert {
     condition = anytrue([
-      for s in data.aws_iam_policy_document.deploy["staging"].statement :
+      for s in data.aws_iam_policy_document.ecr_push["staging-deploy"].statement :
       s.resources == toset(["arn:aws:ecr:eu-west-1:111122223333:repository/shop/*"])
       if s.sid == "PushImages"
     ])
@@ -348,6 +355,123 @@ run "no_personal_environments_sse_s3_and_another_plan_prefix" {
     condition     = output.state_kms_key_arn == null
     error_message = "create_state_kms_key = false reports no key"
   }
+}
+
+run "the_image_push_role_trusts_the_default_branchs_pushes_only" {
+  command = plan
+
+  assert {
+    condition = (
+      local.roles["image-push"].subjects == tolist(["ref:refs/heads/main"]) &&
+      module.github_oidc.role_names["image-push"] == "github-image-push" &&
+      length(lookup(local.roles["image-push"], "policy_arns", [])) == 0 &&
+      keys(local.roles["image-push"].inline_policies) == ["ecr-push"]
+    )
+    error_message = "github-image-push trusts pushes to main (never a pull request) and carries the ecr-push policy only"
+  }
+
+  assert {
+    condition = (
+      toset(flatten([for s in data.aws_iam_policy_document.ecr_push["image-push"].statement : tolist(s.actions)])) == toset([
+        "ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
+        "ecr:CreateRepository", "ecr:DescribeImageScanFindings", "ecr:DescribeImages", "ecr:DescribeRepositories",
+        "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:PutLifecyclePolicy", "ecr:UploadLayerPart",
+      ]) &&
+      anytrue([
+        for s in data.aws_iam_policy_document.ecr_push["image-push"].statement :
+        s.resources == toset(["arn:aws:ecr:eu-west-1:111122223333:repository/*"]) if s.sid == "PushImages"
+      ]) &&
+      anytrue([
+        for s in data.aws_iam_policy_document.ecr_push["image-push"].statement :
+        s.resources == toset(["*"]) && s.actions == toset(["ecr:GetAuthorizationToken"]) if s.sid == "RegistryLogin"
+      ])
+    )
+    error_message = "the image push role may make exactly ecr-build-push's calls, on the account's repositories"
+  }
+
+  assert {
+    condition     = keys(output.github_repository_variables) == ["AWS_REGION", "ECR_PUSH_ROLE_ARN"] && output.github_repository_variables.AWS_REGION == "eu-west-1"
+    error_message = "the repository variables of the build job name the push role and the registry's region"
+  }
+}
+
+run "image_push_follows_the_variable" {
+  command = plan
+
+  variables {
+    image_push = {
+      subjects             = ["ref:refs/heads/main", "ref:refs/tags/v*"]
+      ecr_repository_names = ["shop/*"]
+    }
+    oidc_job_workflow_refs = {
+      image_push = ["slipway-platform/slipway/.github/workflows/app.yml@refs/tags/v0"]
+    }
+  }
+
+  assert {
+    condition = (
+      local.roles["image-push"].subjects == tolist(["ref:refs/heads/main", "ref:refs/tags/v*"]) &&
+      local.roles["image-push"].job_workflow_refs == tolist(["slipway-platform/slipway/.github/workflows/app.yml@refs/tags/v0"])
+    )
+    error_message = "the push role trusts the subjects given, bound to app.yml when the subject names the workflow"
+  }
+
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.ecr_push["image-push"].statement :
+      s.resources == toset(["arn:aws:ecr:eu-west-1:111122223333:repository/shop/*"]) if s.sid == "PushImages"
+    ])
+    error_message = "the push role reaches only the repositories named"
+  }
+
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.ecr_push["prod-deploy"].statement :
+      s.resources == toset(["arn:aws:ecr:eu-west-1:111122223333:repository/*"]) if s.sid == "PushImages"
+    ])
+    error_message = "the deploy roles keep deploy_permissions' repositories"
+  }
+}
+
+run "no_image_push_role_for_an_account_without_a_registry" {
+  command = plan
+
+  variables {
+    image_push = null
+  }
+
+  assert {
+    condition = (
+      !contains(keys(module.github_oidc.role_names), "image-push") &&
+      keys(data.aws_iam_policy_document.ecr_push) == ["prod-deploy", "staging-deploy"] &&
+      length(output.github_repository_variables) == 0
+    )
+    error_message = "image_push = null creates no push role and names no repository variable"
+  }
+}
+
+run "rejects_a_pull_request_subject_for_the_image_push_role" {
+  command = plan
+
+  variables {
+    image_push = {
+      subjects = ["ref:refs/heads/main", "pull_request"]
+    }
+  }
+
+  expect_failures = [var.image_push]
+}
+
+run "rejects_a_wildcard_branch_for_the_image_push_role" {
+  command = plan
+
+  variables {
+    image_push = {
+      subjects = ["ref:refs/heads/*"]
+    }
+  }
+
+  expect_failures = [var.image_push]
 }
 
 run "reuses_an_existing_oidc_provider" {

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.unit.workflows.expressions import evaluate, truthy
 from tests.unit.workflows.test_infra_workflow import REPO, WORKFLOWS, action_inputs, load, run_step
 
 NESTED = "slipway-platform/slipway/.github/workflows/app-deploy.yml@v0"
@@ -227,3 +228,76 @@ def test_a_bad_deploy_environment_suffix_is_refused_naming_the_input(
     assert status != 0
     assert log.strip().startswith("::error::input 'deploy-environment-suffix'")
     assert outputs == {}
+
+
+def after_the_build(
+    app: dict[str, Any], build: str = "success", image_built: str = IMAGE, **given: Any
+) -> dict[str, str]:
+    """Each job after the build, run or skipped as its `if:` says (the expressions read as the
+    runner reads them), with the workflow's input defaults under ``given``; every job that
+    runs succeeds. The build's result and the image it outputs are given."""
+    declared = app["on"]["workflow_call"]["inputs"]
+    inputs = {name: spec.get("default") for name, spec in declared.items()} | given
+    environments = json.loads(inputs["environments"])
+    results: dict[str, str] = {"test": "success", "build": build}
+    outputs: dict[str, dict[str, Any]] = {"build": {"image": image_built}}
+    for name in ("stages", *[f"deploy-{n}" for n in range(1, STAGES + 1)], "report"):
+        job = app["jobs"][name]
+        needs = [job["needs"]] if isinstance(job["needs"], str) else job["needs"]
+        context = {
+            "inputs": inputs,
+            "needs": {n: {"result": results[n], "outputs": outputs.get(n, {})} for n in needs},
+        }
+        results[name] = "success" if truthy(evaluate(job["if"], context)) else "skipped"
+        if name == "stages" and results[name] == "success":
+            slots = {f"stage-{n}": "" for n in range(1, STAGES + 1)}
+            outputs[name] = slots | {f"stage-{n}": e for n, e in enumerate(environments, 1)}
+    output = app["on"]["workflow_call"]["outputs"]["image"]["value"]
+    jobs = {"build": {"outputs": outputs["build"]}}
+    results["image output"] = evaluate(output, {"jobs": jobs, "inputs": inputs}) or ""
+    return results
+
+
+def test_push_is_passed_to_the_build_which_asks_for_the_push_role_only_to_push(
+    app: dict[str, Any],
+) -> None:
+    declared = app["on"]["workflow_call"]["inputs"]["push"]
+    assert (declared["type"], declared["default"]) == ("boolean", True)
+    build = app["jobs"]["build"]
+    step = build["steps"][1]
+    assert step["with"]["push"] == "${{ inputs.push }}"
+    role = "arn:aws:iam::123456789012:role/github-image-push"
+    for push, assumed in ((True, role), (False, "")):
+        context = {"inputs": {"push": push}, "vars": {"ECR_PUSH_ROLE_ARN": role}}
+        assert evaluate(step["with"]["role-to-assume"], context) == assumed
+    # The build job keeps its OIDC permission (a push needs it; login-registries might).
+    assert build["permissions"]["id-token"] == "write"
+
+
+def test_a_build_that_pushes_nothing_deploys_nothing(app: dict[str, Any]) -> None:
+    """push false: the build succeeds with no image, and the stages, every deploy and the
+    report are skipped (not failed); the workflow's image output is empty."""
+    environments = '["dev", "staging", "prod"]'
+    pushed = after_the_build(app, environments=environments)
+    assert [pushed[f"deploy-{n}"] for n in range(1, 5)] == ["success"] * 3 + ["skipped"]
+    assert pushed["stages"] == pushed["report"] == "success"
+    assert pushed["image output"] == IMAGE
+
+    built = after_the_build(app, image_built="", environments=environments, push=False)
+    skipped = ["stages", *[f"deploy-{n}" for n in range(1, 5)], "report"]
+    assert {name: built[name] for name in skipped} == dict.fromkeys(skipped, "skipped")
+    assert built["image output"] == ""
+    # deploy: false skips them likewise; a failed build deploys nothing either.
+    assert after_the_build(app, deploy=False)["stages"] == "skipped"
+    assert after_the_build(app, build="failure")["deploy-1"] == "skipped"
+    # A promotion builds nothing, so push does not apply to it: the given image deploys.
+    promoted = after_the_build(app, build="skipped", image_built="", image=IMAGE, push=False)
+    assert promoted["deploy-1"] == "success" and promoted["image output"] == IMAGE
+
+
+def test_the_example_caller_builds_pull_requests_without_pushing(app: dict[str, Any]) -> None:
+    caller = load(REPO / "examples" / "workflows" / "app.yml")["jobs"]["app"]["with"]
+    for event, pushes in (("pull_request", False), ("push", True), ("workflow_dispatch", True)):
+        context = {"github": {"event_name": event}}
+        assert evaluate(caller["push"], context) is pushes
+        assert evaluate(caller["deploy"], context) is pushes
