@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +59,7 @@ def prepare() -> dict[str, Any]:
         + " (built from source)"
     )
     emulator = localenv.start_emulator()
-    reset = urllib.request.Request(emulator.endpoint + "/moto-api/reset", method="POST")
-    urllib.request.urlopen(reset, timeout=10).close()
+    localenv.reset_emulator(emulator.endpoint)
     engine = localenv.start_docker()
     plain_registry = localenv.start_registry()
     # Pushes go through the front that refuses what ECR refuses, as dev's ECR registry.

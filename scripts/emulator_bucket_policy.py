@@ -65,6 +65,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
+from emulator_backends import account_of_access_key, built_partitions
 from emulator_policy_evaluation import Caller, Decision, Request, UnsupportedPolicyError, evaluate
 
 ANONYMOUS = Caller(arn=None, account=None, kind="anonymous")
@@ -278,15 +279,16 @@ def caller_for(access_key: str | None) -> Caller:
     """The caller behind an access key, as moto issued it."""
     if not access_key:
         return ANONYMOUS
-    from moto.iam.models import get_account_id_from, iam_backends
+    from moto.iam.models import iam_backends
     from moto.sts.models import sts_backends
-    from moto.utilities.utils import PARTITION_NAMES
 
-    account = get_account_id_from(access_key)
-    for partition in PARTITION_NAMES:
+    account = account_of_access_key(access_key)
+    # Only backends already built can know the key: building the others costs seconds.
+    for partition in built_partitions(sts_backends, account):
         assumed = sts_backends[account][partition].get_assumed_role_from_access_key(access_key)
         if assumed is not None:
             return Caller(assumed.role_arn, assumed.account_id, "AssumedRole", assumed.arn)
+    for partition in built_partitions(iam_backends, account):
         user = iam_backends[account][partition].get_user_from_access_key_id(access_key)
         if user is not None:
             return Caller(user.arn, user.account_id, "User")

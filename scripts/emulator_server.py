@@ -46,9 +46,15 @@ EPOCH_TAG = 1
 # request's signing name (CloudWatch signs as "monitoring").
 KNOWN_SERVICES: Mapping[str, str] = {"GraniteServiceVersion20100801": "cloudwatch"}
 
-# moto's settings this server turns on unless the caller chose otherwise: the provider
-# attaches AWS-managed policies (AmazonECSTaskExecutionRolePolicy), unknown to moto without it.
-DEFAULT_MOTO_ENV: Mapping[str, str] = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+# moto's settings this server chooses unless the caller chose otherwise: the provider
+# attaches AWS-managed policies (AmazonECSTaskExecutionRolePolicy), unknown to moto without
+# them. moto's thousands of public EC2 images are left out: every stack here runs on
+# Fargate and none looks an image up, and loading them costs a quarter of a second for each
+# region's EC2 backend, after every reset.
+DEFAULT_MOTO_ENV: Mapping[str, str] = {
+    "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+    "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
+}
 
 # Response headers from moto kept on a translated answer (the rest describe the JSON body).
 _KEPT_RESPONSE_HEADERS = frozenset(
@@ -571,6 +577,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("MOTO_PORT", str(args.port))
     # Imported after the environment is set: moto reads some settings at import time.
     import emulator_alarm_history  # beside this file: sys.path[0] when run as a script
+    import emulator_backends
     import emulator_bucket_policy
     import emulator_ecs
     import emulator_s3_lifecycle
@@ -593,6 +600,9 @@ def main(argv: list[str] | None = None) -> None:
     emulator_alarm_history.install()
     emulator_ecs.install()
     place_tasks_without_container_memory()
+    # Builds only the backends a request needs, and a reset drops them without rebuilding
+    # them first: see emulator_backends.
+    emulator_backends.install()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
     app = RpcV2CborAdapter(DomainDispatcherApplication(create_backend_app))

@@ -46,7 +46,7 @@ from localenv_docker import (  # noqa: E402
     start_docker,
     stop_docker,
 )
-from localenv_emulator import emulator_env, start_emulator  # noqa: E402
+from localenv_emulator import emulator_env, reset_emulator, start_emulator  # noqa: E402
 from localenv_postgres import (  # noqa: E402
     POSTGRES_HEALTH_TIMEOUT_S,
     Postgres,
@@ -101,6 +101,7 @@ __all__ = [
     "postgres_dir",
     "postgres_env",
     "postgres_main",
+    "reset_emulator",
     "running",
     "running_postgres",
     "start_docker",
@@ -122,8 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=["start", "stop", "status", "env"])
     args = parser.parse_args(argv)
     if args.action == "start":
-        service = start_emulator()
-        print(f"{service.name}: {service.endpoint} (pid {service.pid})")
+        started = start_emulator()
+        print(f"{started.name}: {started.endpoint} (pid {started.pid})")
     elif args.action == "stop":
         print(f"{args.service}: {'stopped' if stop(args.service) else 'not running'}")
     elif args.action == "status":

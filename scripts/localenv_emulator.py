@@ -7,6 +7,7 @@ that runs on the development environment's interpreter rather than a system bina
 
 from __future__ import annotations
 
+import urllib.request
 from pathlib import Path
 
 from localenv_process import (
@@ -55,6 +56,15 @@ def start_emulator(directory: Path | None = None) -> Service:
         on_failure=lambda: stop("emulator", directory),
         what="the AWS emulator",
     )
+
+
+def reset_emulator(endpoint: str, timeout: float = 60) -> None:
+    """Forget every account's resources. A reset takes milliseconds (scripts/emulator_backends.py);
+    the timeout leaves room for a machine busy with a test worker per core and more."""
+    request = urllib.request.Request(endpoint + "/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        if response.status != 200:
+            raise RuntimeError(f"the emulator at {endpoint} refused a reset: {response.status}")
 
 
 def emulator_env(endpoint: str) -> dict[str, str]:

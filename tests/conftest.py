@@ -8,7 +8,6 @@ import os
 import platform
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,9 +49,7 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def aws(emulator: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """A clean emulator (all state reset) with the environment pointing boto3 at it."""
-    request = urllib.request.Request(emulator + "/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
+    localenv.reset_emulator(emulator)
     for key, value in localenv.emulator_env(emulator).items():
         monkeypatch.setenv(key, value)
     for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):

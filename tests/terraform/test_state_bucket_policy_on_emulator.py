@@ -15,7 +15,6 @@ import importlib.util
 import json
 import sys
 import textwrap
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from tests.conftest import localenv
 from tests.unit.aws.fake_oidc import unsigned_jwt
 
 pytestmark = pytest.mark.integration
@@ -93,9 +93,7 @@ def refused(call: Callable[[], Any]) -> str:
 @pytest.fixture(scope="module")
 def account(emulator: str, tmp_path_factory: pytest.TempPathFactory) -> Account:
     """A fresh emulated account onboarded with examples/account-bootstrap (dev and prod)."""
-    request = urllib.request.Request(emulator + "/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
+    localenv.reset_emulator(emulator)
     try:
         cli_config = et.provider_cli_config()
     except et.TerraformError as error:

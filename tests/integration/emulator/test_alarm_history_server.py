@@ -20,6 +20,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from botocore.parsers import create_parser
+from tests.conftest import localenv
 from tests.integration.emulator.test_cbor_protocol import cbor_call
 from tests.support import put_metric_alarm
 
@@ -159,7 +160,5 @@ def test_history_is_per_account_and_cleared_by_a_reset(aws: str) -> None:
     assert cloudwatch.describe_alarm_history()["AlarmHistoryItems"] == []
     assert len(other.describe_alarm_history()["AlarmHistoryItems"]) == 1
 
-    reset = urllib.request.Request(aws + "/moto-api/reset", method="POST")
-    with urllib.request.urlopen(reset, timeout=10):
-        pass
+    localenv.reset_emulator(aws)
     assert other.describe_alarm_history()["AlarmHistoryItems"] == []
