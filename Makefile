@@ -6,8 +6,9 @@ PY := $(VENV)/bin/python
 # Tests run on every core: two workers per core, because most integration tests wait on the
 # provider's and the emulator's fixed delays rather than compute (on 2 cores, 4 workers took
 # 24.5 min against 29 min for 2). A file's tests stay on one worker (they share its fixtures),
-# every worker with its own emulator, engines, ports and temp dirs.
-PARALLEL := -n $(shell echo $$(( 2 * $$(nproc) ))) --dist loadfile
+# every worker with its own emulator, engines, ports and temp dirs. Files are handed out
+# longest first (tests/longest_first.py), not in xdist's order of most tests first.
+PARALLEL := -n $(shell echo $$(( 2 * $$(nproc) ))) --dist loadfile --no-loadscope-reorder
 
 .PHONY: demo demo-down check test lint typecheck unit integration e2e modules dev actions docs bench bench-demo bench-engines clean
 

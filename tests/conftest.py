@@ -46,15 +46,20 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         localenv.stop("emulator", directory)
 
 
-@pytest.fixture
-def aws(emulator: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A clean emulator (all state reset) with the environment pointing boto3 at it."""
+def clean_emulator(emulator: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Reset the emulator (all state) and point boto3 at it, for ``monkeypatch``'s lifetime."""
     localenv.reset_emulator(emulator)
     for key, value in localenv.emulator_env(emulator).items():
         monkeypatch.setenv(key, value)
     for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
         monkeypatch.delenv(key, raising=False)
     return emulator
+
+
+@pytest.fixture
+def aws(emulator: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A clean emulator (all state reset) with the environment pointing boto3 at it."""
+    return clean_emulator(emulator, monkeypatch)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,11 @@ def tier_of(nodeid: str) -> str:
     return "/".join(parts[:2]) if len(parts) > 2 else parts[0]
 
 
+def file_seconds() -> dict[str, float]:
+    """Each file's test time so far in this process (all files, in the controlling process)."""
+    return {path: round(seconds, 1) for path, seconds in _FILE_SECONDS.items()}
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     tier = tier_of(report.nodeid)
     _SECONDS[tier] += report.duration
