@@ -85,6 +85,14 @@ def make_signing_key(home: Path, name: str = "slipway test releases") -> Signing
     return SigningKey(home, fingerprint, armored)
 
 
+def stop_gpg_agent(home: Path) -> None:
+    """gpg starts an agent per GNUPGHOME that outlives the command: stop it with the home."""
+    subprocess.run(
+        ["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"],
+        env={**os.environ, "GNUPGHOME": str(home)}, check=False, capture_output=True,
+    )  # fmt: skip
+
+
 def sign(key: SigningKey, path: Path, target: Path) -> None:
     """A binary detached signature of ``path`` by ``key`` in ``target``."""
     target.unlink(missing_ok=True)
@@ -280,5 +288,8 @@ def running_site(
         site.publish(build, archive_cache=archive_cache())
     key_file = directory / "release-signing-key.asc"
     key_file.write_text(key.armored)
-    with serve(site.root) as url:
-        yield ServedSite(url, site, key_file)
+    try:
+        with serve(site.root) as url:
+            yield ServedSite(url, site, key_file)
+    finally:
+        stop_gpg_agent(key.home)

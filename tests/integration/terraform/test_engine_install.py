@@ -17,6 +17,7 @@ from tests.fakes.release_site import (
     make_signing_key,
     running_site,
     sign,
+    stop_gpg_agent,
 )
 
 from slipway.terraform.engine_choice import choose_engine
@@ -156,6 +157,7 @@ def test_a_signature_by_another_key_is_refused(site: ServedSite, tmp_path: Path)
     release.sums.write_text(f"{planted}  {archive.name}\n")
     mallory = make_signing_key(tmp_path / "mallory", "mallory")
     sign(mallory, release.sums, release.signature)
+    stop_gpg_agent(mallory.home)
     assert refused(site, tmp_path) == (
         f"{release.sums.name}: signature check failed: signed by key {mallory.fingerprint}, "
         f"not by the pinned key {site.site.key.fingerprint}"

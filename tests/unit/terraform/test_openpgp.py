@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from tests.fakes.release_site import stop_gpg_agent
 
 from slipway.terraform import openpgp
 from slipway.terraform.release_keys import (
@@ -103,8 +104,10 @@ class Gpg:
 
 
 @pytest.fixture(scope="module")
-def gpg(tmp_path_factory: pytest.TempPathFactory) -> Gpg:
-    return Gpg(tmp_path_factory.mktemp("gpg") / "home")
+def gpg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gpg]:
+    gpg = Gpg(tmp_path_factory.mktemp("gpg") / "home")
+    yield gpg
+    stop_gpg_agent(gpg.home)
 
 
 @pytest.fixture(scope="module")
