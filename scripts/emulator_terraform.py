@@ -292,7 +292,8 @@ def assume_role(
         )
     import boto3
 
-    sts = boto3.client(
+    # A session of its own: the default one is not safe to share between threads.
+    sts = boto3.session.Session().client(
         "sts",
         endpoint_url=endpoint,
         region_name=region,

@@ -15,6 +15,10 @@ the image push role, which on GitHub trusts only the build job's token on a push
 (`ref:refs/heads/main`), is made to trust dev's deploy environment, the token of the
 application runs that build.
 
+Stages that do not depend on each other run side by side, as they would for real: the two
+accounts' onboarding (two teams, two accounts) and the pull request's plans (parallel jobs
+of one workflow on GitHub; two act runs here). They are reported in order once both ended.
+
 `run_demo` is shared by `make demo` (which prints the report) and the end-to-end test
 (which asserts on the outcome)."""
 
@@ -24,7 +28,8 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,6 +165,31 @@ class Demo:
             self.outcome.stages.append(stage)
             self.report(stage)
 
+    def stages_side_by_side(self, work: Sequence[tuple[str, Callable[[Stage], None]]]) -> None:
+        """Run independent stages at once; report them in the given order when all ended, and
+        raise the first one's error, if any, as ``stage`` does."""
+        stages = [Stage(title) for title, _ in work]
+
+        def run_one(stage: Stage, do: Callable[[Stage], None]) -> None:
+            started = time.monotonic()
+            try:
+                do(stage)
+            except Exception:
+                stage.ok = False
+                raise
+            finally:
+                stage.seconds = time.monotonic() - started
+
+        with ThreadPoolExecutor(max_workers=len(work)) as pool:
+            futures = [
+                pool.submit(run_one, stage, do) for stage, (_, do) in zip(stages, work, strict=True)
+            ]
+        for stage in stages:
+            self.outcome.stages.append(stage)
+            self.report(stage)
+        for future in futures:
+            future.result()
+
     def session(self, environment: str) -> boto3.Session:
         return account_session(self.services.endpoint, ACCOUNTS[environment])
 
@@ -272,53 +302,73 @@ class Demo:
         return self.outcome
 
     def onboard_accounts(self) -> None:
-        for environment, account in ACCOUNTS.items():
-            with self.stage(f"Onboard account {account} ({environment})") as stage:
-                credentials = et.assume_role(
-                    self.services.endpoint, f"arn:aws:iam::{account}:role/onboarding"
-                )
-                destination = self.work / "accounts" / environment
-                directory = et.copy_example("account-bootstrap", destination)
-                env = et.terraform_env(
-                    self.services.endpoint,
-                    cli_config=self.services.tf_cli_config,
-                    credentials=credentials,
-                    region=REGION,
-                )
-                terraform = et.Workspace(directory, env)
-                terraform.run("init", "-input=false")
-                terraform.run(
-                    "apply",
-                    "-auto-approve",
-                    "-input=false",
-                    f"-var=region={REGION}",
-                    f"-var=repository={GITHUB_REPOSITORY}",
-                    f"-var=environments=[{json.dumps(environment)}]",
-                    f"-var=state_bucket_name=shop-tfstate-{account}",
-                    "-var=force_destroy_state=true",
-                    # The demo reads each stack's outputs from its state as demo-admin; the
-                    # bucket policy keeps everyone else but the environment's roles out.
-                    "-var=state_administrator_arns="
-                    + json.dumps([f"arn:aws:iam::{account}:role/demo-admin"]),
-                    # The image registry lives in dev's account: only there a push role.
-                    *([] if environment == "dev" else ["-var=image_push=null"]),
-                )
-                outputs = terraform.outputs()
-                variables = outputs["github_environment_variables"][environment]
-                # A null value is a variable left unset (as on GitHub).
-                variables = {k: v for k, v in variables.items() if v is not None}
-                self.outcome.variables[environment] = dict(variables)
-                self.outcome.repository_variables.update(outputs["github_repository_variables"])
-                stage.facts += [
-                    f"state bucket {variables['TF_STATE_BUCKET']} (versioned, S3 lock files)",
-                    f"OIDC roles: {variables['TF_PLAN_ROLE_ARN'].rsplit('/', 1)[1]}, "
-                    f"{variables['TF_APPLY_ROLE_ARN'].rsplit('/', 1)[1]}, "
-                    f"{variables['DEPLOY_ROLE_ARN'].rsplit('/', 1)[1]}",
-                ]
-                if push_role := outputs["github_repository_variables"].get("ECR_PUSH_ROLE_ARN"):
-                    stage.facts.append(
-                        f"image push role {push_role.rsplit('/', 1)[1]} (pushes to main only)"
-                    )
+        onboarded: dict[str, dict[str, Any]] = {}
+
+        def onboard(environment: str, account: str) -> Callable[[Stage], None]:
+            return lambda stage: onboarded.update(
+                {environment: self.onboard_account(environment, account, stage)}
+            )
+
+        self.stages_side_by_side(
+            [
+                (f"Onboard account {account} ({environment})", onboard(environment, account))
+                for environment, account in ACCOUNTS.items()
+            ]
+        )
+        # In the accounts' order, whichever ended first.
+        for environment in ACCOUNTS:
+            outputs = onboarded[environment]
+            variables = outputs["github_environment_variables"][environment]
+            # A null value is a variable left unset (as on GitHub).
+            self.outcome.variables[environment] = {
+                k: v for k, v in variables.items() if v is not None
+            }
+            self.outcome.repository_variables.update(outputs["github_repository_variables"])
+
+    def onboard_account(self, environment: str, account: str, stage: Stage) -> dict[str, Any]:
+        """Apply examples/account-bootstrap to ``account``; its outputs."""
+        credentials = et.assume_role(
+            self.services.endpoint, f"arn:aws:iam::{account}:role/onboarding"
+        )
+        destination = self.work / "accounts" / environment
+        directory = et.copy_example("account-bootstrap", destination)
+        env = et.terraform_env(
+            self.services.endpoint,
+            cli_config=self.services.tf_cli_config,
+            credentials=credentials,
+            region=REGION,
+        )
+        terraform = et.Workspace(directory, env)
+        terraform.run("init", "-input=false")
+        terraform.run(
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            f"-var=region={REGION}",
+            f"-var=repository={GITHUB_REPOSITORY}",
+            f"-var=environments=[{json.dumps(environment)}]",
+            f"-var=state_bucket_name=shop-tfstate-{account}",
+            "-var=force_destroy_state=true",
+            # The demo reads each stack's outputs from its state as demo-admin; the
+            # bucket policy keeps everyone else but the environment's roles out.
+            "-var=state_administrator_arns="
+            + json.dumps([f"arn:aws:iam::{account}:role/demo-admin"]),
+            # The image registry lives in dev's account: only there a push role.
+            *([] if environment == "dev" else ["-var=image_push=null"]),
+        )
+        outputs = terraform.outputs()
+        variables = outputs["github_environment_variables"][environment]
+        stage.facts += [
+            f"state bucket {variables['TF_STATE_BUCKET']} (versioned, S3 lock files)",
+            f"OIDC roles: {variables['TF_PLAN_ROLE_ARN'].rsplit('/', 1)[1]}, "
+            f"{variables['TF_APPLY_ROLE_ARN'].rsplit('/', 1)[1]}, "
+            f"{variables['DEPLOY_ROLE_ARN'].rsplit('/', 1)[1]}",
+        ]
+        if push_role := outputs["github_repository_variables"].get("ECR_PUSH_ROLE_ARN"):
+            stage.facts.append(
+                f"image push role {push_role.rsplit('/', 1)[1]} (pushes to main only)"
+            )
+        return dict(outputs)
 
     def infra_variables(self, environment: str) -> dict[str, str]:
         return {
@@ -339,20 +389,33 @@ class Demo:
             "pull_request": {"number": self.pull_request, "head": {"ref": "shop-stack"}},
             "number": self.pull_request,
         }
-        for environment in ACCOUNTS:
-            title = f"Infrastructure pull request #{self.pull_request}: plan {environment}"
-            with self.stage(title) as stage:
-                run = self.run_workflow(
+
+        def plan(environment: str, run_id: int) -> Callable[[Stage], None]:
+            def run(stage: Stage) -> None:
+                done = self.run_workflow(
                     f"infra-pr-{environment}",
                     "examples/workflows/infra.yml",
                     "pull_request",
                     oidc_environment=f"{environment}-plan",
                     variables=self.infra_variables(environment),
                     payload=payload,
+                    run_id=run_id,
                 )
-                require(run, f"the {environment} plan")
+                require(done, f"the {environment} plan")
                 comment = self.plan_comment(environment)
                 stage.facts.append(f"sticky comment: {first_line_with(comment, 'to add')}")
+
+            return run
+
+        self.stages_side_by_side(
+            [
+                (
+                    f"Infrastructure pull request #{self.pull_request}: plan {environment}",
+                    plan(environment, self.next_run_id()),
+                )
+                for environment in ACCOUNTS
+            ]
+        )
 
     def plan_comment(self, environment: str) -> str:
         comments = self.services.github.comments(self.pull_request, GITHUB_REPOSITORY)
