@@ -41,7 +41,7 @@ BUILDS = (
     Build("BuildKit and buildx", "build-buildkit", 8, 2.5, 3.0),
     Build("tflint", "build-tflint", 3, 1.5, 1.0),
 )
-STORY_MINUTES = {"demo": 7, "test": 25}
+STORY_MINUTES = {"demo": 11, "test": 16}
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def plan(machine: Machine, pending: list[Build], what: str) -> list[str]:
         + ("Go " + ".".join(map(str, machine.go)) if machine.go else "no Go")
         + "."
     ]
-    story = STORY_MINUTES.get(what, 7)
+    story = STORY_MINUTES.get(what, STORY_MINUTES["demo"])
     scale = 2 / max(machine.cores, 1)
     if pending:
         builds = ", ".join(f"{b.name} (~{round(b.minutes * scale)} min)" for b in pending)

@@ -185,6 +185,8 @@ class Demo:
                 pool.submit(run_one, stage, do) for stage, (_, do) in zip(stages, work, strict=True)
             ]
         for stage in stages:
+            others = [other.title for other in stages if other is not stage]
+            stage.facts.append(f"at the same time as: {'; '.join(others)}")
             self.outcome.stages.append(stage)
             self.report(stage)
         for future in futures:
