@@ -105,6 +105,19 @@ class DemoOutcome:
         return all(stage.ok for stage in self.stages)
 
 
+@contextmanager
+def timed(stage: Stage) -> Iterator[None]:
+    """Time ``stage`` and mark it failed if its work raises (the error goes on)."""
+    started = time.monotonic()
+    try:
+        yield
+    except Exception:
+        stage.ok = False
+        raise
+    finally:
+        stage.seconds = time.monotonic() - started
+
+
 class DemoError(RuntimeError):
     """A stage did not end the way the story needs; the message says where to look."""
 
@@ -154,14 +167,10 @@ class Demo:
     @contextmanager
     def stage(self, title: str) -> Iterator[Stage]:
         stage = Stage(title)
-        started = time.monotonic()
         try:
-            yield stage
-        except Exception:
-            stage.ok = False
-            raise
+            with timed(stage):
+                yield stage
         finally:
-            stage.seconds = time.monotonic() - started
             self.outcome.stages.append(stage)
             self.report(stage)
 
@@ -171,14 +180,8 @@ class Demo:
         stages = [Stage(title) for title, _ in work]
 
         def run_one(stage: Stage, do: Callable[[Stage], None]) -> None:
-            started = time.monotonic()
-            try:
+            with timed(stage):
                 do(stage)
-            except Exception:
-                stage.ok = False
-                raise
-            finally:
-                stage.seconds = time.monotonic() - started
 
         with ThreadPoolExecutor(max_workers=len(work)) as pool:
             futures = [
