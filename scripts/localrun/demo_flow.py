@@ -16,8 +16,11 @@ the image push role, which on GitHub trusts only the build job's token on a push
 application runs that build.
 
 Stages that do not depend on each other run side by side, as they would for real: the two
-accounts' onboarding (two teams, two accounts) and the pull request's plans (parallel jobs
-of one workflow on GitHub; two act runs here). They are reported in order once both ended.
+accounts' onboarding (two teams, two accounts); the pull request's plans (parallel jobs of
+one workflow on GitHub; two act runs here); prod's gated apply and the application's first
+run on main (two workflows the merge starts; the application needs only dev's stack); and
+the promotion of the first image to prod with the second change's run in dev (a dispatch and
+a push, each in its own environment). They are reported in order once both ended.
 
 `run_demo` is shared by `make demo` (which prints the report) and the end-to-end test
 (which asserts on the outcome)."""
@@ -57,6 +60,9 @@ ECS_BAKE_STARTED = " BAKE_TIME production 100%"
 # account-bootstrap's deploy_environment_suffix, both by default), whose token the deploy
 # role trusts.
 DEPLOY_SUFFIX = "-deploy"
+FIRST_DEPLOY = "Application: test, build, push, deploy dev, bake"
+PROMOTE = "Application: promote the same image to prod"
+ROLLBACK = "Application: second change, an alarm fires, automatic rollback"
 OIDC_HOST = "token.actions.githubusercontent.com"
 
 
@@ -159,8 +165,10 @@ class Demo:
         self.outcome = DemoOutcome()
         self.repo = work / "repo"
         self.runs = 0
+        self.runs_lock = threading.Lock()
         self.pull_request = 0
         self.infra_sha = ""
+        self.second_sha = ""
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -235,8 +243,9 @@ class Demo:
         return subject
 
     def next_run_id(self) -> int:
-        self.runs += 1
-        return 9000 + self.runs
+        with self.runs_lock:  # stages side by side number their runs too
+            self.runs += 1
+            return 9000 + self.runs
 
     def act_env(self, oidc_environment: str, run_id: int) -> dict[str, str]:
         """The job environment act passes on: the emulator's endpoints, the GitHub double,
@@ -299,10 +308,25 @@ class Demo:
             stage.facts.append(f"scratch clone {self.repo} at {sha[:12]}")
         self.onboard_accounts()
         self.infrastructure_pull_request()
-        self.infrastructure_apply()
-        self.app_first_deploy()
-        self.app_promote()
-        self.app_rollback()
+        self.services.github.merge_pull_request(
+            self.pull_request, self.infra_sha, repo=GITHUB_REPOSITORY
+        )
+        with self.stage(self.apply_title("dev")) as stage:
+            self.infrastructure_apply("dev", stage)
+        # The merge starts both pipelines: prod's apply waits for its reviewer while the
+        # application, which needs only dev's stack, is tested, built and deployed to dev.
+        self.stages_side_by_side(
+            [
+                (self.apply_title("prod"), lambda stage: self.infrastructure_apply("prod", stage)),
+                (FIRST_DEPLOY, self.app_first_deploy),
+            ]
+        )
+        # The second change lands on main before the first image is promoted: the promotion
+        # is a dispatch with that image, whatever main's head is.
+        self.second_sha = workspace.commit(
+            self.repo, "web: second release", {"examples/app/CHANGES": "second release\n"}
+        )
+        self.stages_side_by_side([(PROMOTE, self.app_promote), (ROLLBACK, self.app_rollback)])
         self.app_canary_rollback()
         return self.outcome
 
@@ -429,58 +453,59 @@ class Demo:
                 return str(comment["body"])
         raise DemoError(f"no plan comment for {environment} on pull request #{self.pull_request}")
 
-    def infrastructure_apply(self) -> None:
+    @staticmethod
+    def apply_title(environment: str) -> str:
+        title = f"Infrastructure merge: apply {environment}"
+        if environment == "prod":
+            title += ": plan shown, then approval, then that plan applied"
+        return title
+
+    def infrastructure_apply(self, environment: str, stage: Stage) -> None:
         github = self.services.github
-        github.merge_pull_request(self.pull_request, self.infra_sha, repo=GITHUB_REPOSITORY)
         shown = f"prod at {self.infra_sha[:7]}"
-        for environment in ACCOUNTS:
-            title = f"Infrastructure merge: apply {environment}"
-            if environment == "prod":
-                title += ": plan shown, then approval, then that plan applied"
-            with self.stage(title) as stage:
-                run_id = self.next_run_id()
-                if environment == "prod":
-                    added = self.plan_role_trusts_the_apply_token(environment)
-                    stage.facts.append(f"act gives the plan job {added}'s token: trusted")
-                    # The prod plan job shows its plan on the merged pull request; the
-                    # reviewer approves once that comment exists (on GitHub the apply job
-                    # waits for it), and tf-apply-gated verifies the approval.
-                    github.approve_when_commented(
-                        run_id, github.review("approved", REVIEWER, ("prod",)), shown
-                    )
-                run = self.run_workflow(
-                    f"infra-apply-{environment}",
-                    "examples/workflows/infra.yml",
-                    "push",
-                    oidc_environment=environment,
-                    variables=self.infra_variables(environment),
-                    payload={"ref": "refs/heads/main", "repository": {"default_branch": "main"}},
-                    run_id=run_id,
-                )
-                if environment == "prod":
-                    note = next(
-                        (
-                            line.strip("> ")
-                            for c in github.comments(self.pull_request, GITHUB_REPOSITORY)
-                            if f"· {shown}" in c["body"]
-                            for line in c["body"].splitlines()
-                            if "plan reviewed on" in line or "compared" in line
-                        ),
-                        "(no plan shown)",
-                    )
-                    stage.facts += [
-                        f"shown on pull request #{self.pull_request}: {note}",
-                        f"approved by @{REVIEWER} after it was shown",
-                    ]
-                require(run, f"the {environment} apply")
-                stack = self.read_stack(environment)
-                self.outcome.stacks[environment] = stack
-                stage.facts += [
-                    f"state s3://{self.outcome.variables[environment]['TF_STATE_BUCKET']}/"
-                    f"{environment}/{STATE_KEY}",
-                    f"cluster {stack['cluster_name']}, service {stack['service_name']}, "
-                    f"{len(stack['alarm_names'])} alarms",
-                ]
+        run_id = self.next_run_id()
+        if environment == "prod":
+            added = self.plan_role_trusts_the_apply_token(environment)
+            stage.facts.append(f"act gives the plan job {added}'s token: trusted")
+            # The prod plan job shows its plan on the merged pull request; the reviewer
+            # approves once that comment exists (on GitHub the apply job waits for it), and
+            # tf-apply-gated verifies the approval.
+            github.approve_when_commented(
+                run_id, github.review("approved", REVIEWER, ("prod",)), shown
+            )
+        run = self.run_workflow(
+            f"infra-apply-{environment}",
+            "examples/workflows/infra.yml",
+            "push",
+            oidc_environment=environment,
+            variables=self.infra_variables(environment),
+            payload={"ref": "refs/heads/main", "repository": {"default_branch": "main"}},
+            run_id=run_id,
+        )
+        if environment == "prod":
+            note = next(
+                (
+                    line.strip("> ")
+                    for c in github.comments(self.pull_request, GITHUB_REPOSITORY)
+                    if f"· {shown}" in c["body"]
+                    for line in c["body"].splitlines()
+                    if "plan reviewed on" in line or "compared" in line
+                ),
+                "(no plan shown)",
+            )
+            stage.facts += [
+                f"shown on pull request #{self.pull_request}: {note}",
+                f"approved by @{REVIEWER} after it was shown",
+            ]
+        require(run, f"the {environment} apply")
+        stack = self.read_stack(environment)
+        self.outcome.stacks[environment] = stack
+        stage.facts += [
+            f"state s3://{self.outcome.variables[environment]['TF_STATE_BUCKET']}/"
+            f"{environment}/{STATE_KEY}",
+            f"cluster {stack['cluster_name']}, service {stack['service_name']}, "
+            f"{len(stack['alarm_names'])} alarms",
+        ]
 
     def read_stack(self, environment: str) -> dict[str, Any]:
         s3 = self.session(environment).client("s3", endpoint_url=self.services.endpoint)
@@ -543,104 +568,92 @@ class Demo:
             minute_s=1.0,
         )
 
-    def app_first_deploy(self) -> None:
-        with self.stage("Application: test, build, push, deploy dev, bake") as stage:
-            added = self.push_role_trusts_the_deploy_token()
-            stage.facts.append(f"act gives the build job {added}'s token: trusted")
-            self.expect_deployments("dev")
-            run = self.run_workflow(
-                "app-dev",
-                "examples/workflows/app.yml",
-                "push",
-                oidc_environment=f"dev{DEPLOY_SUFFIX}",
-                variables=self.app_variables("dev"),
-                payload={"ref": "refs/heads/main"},
-            )
-            require(run, "the application pipeline for dev")
-            arn, image = self.image_of("dev")
-            self.outcome.first_image = image
-            self.outcome.task_definitions["dev-first"] = arn
-            stage.facts += [
-                "unit and integration tests passed (PostgreSQL)",
-                f"image {image}",
-                f"dev runs {arn.rsplit('/', 1)[1]}; alarms quiet for {BAKE_TIME}",
-            ]
+    def app_first_deploy(self, stage: Stage) -> None:
+        added = self.push_role_trusts_the_deploy_token()
+        stage.facts.append(f"act gives the build job {added}'s token: trusted")
+        self.expect_deployments("dev")
+        run = self.run_workflow(
+            "app-dev",
+            "examples/workflows/app.yml",
+            "push",
+            oidc_environment=f"dev{DEPLOY_SUFFIX}",
+            variables=self.app_variables("dev"),
+            payload={"ref": "refs/heads/main"},
+        )
+        require(run, "the application pipeline for dev")
+        arn, image = self.image_of("dev")
+        self.outcome.first_image = image
+        self.outcome.task_definitions["dev-first"] = arn
+        stage.facts += [
+            "unit and integration tests passed (PostgreSQL)",
+            f"image {image}",
+            f"dev runs {arn.rsplit('/', 1)[1]}; alarms quiet for {BAKE_TIME}",
+        ]
 
-    def app_promote(self) -> None:
-        with self.stage("Application: promote the same image to prod") as stage:
-            self.expect_deployments("prod")
-            run = self.run_workflow(
-                "app-prod",
-                "examples/workflows/app.yml",
-                "workflow_dispatch",
-                oidc_environment=f"prod{DEPLOY_SUFFIX}",
-                variables=self.app_variables("prod"),
-                inputs={
-                    "environments": json.dumps(["prod"]),
-                    "image": self.outcome.first_image,
-                },
-            )
-            require(run, "the promotion to prod")
-            arn, image = self.image_of("prod")
-            if image != self.outcome.first_image:
-                raise DemoError(f"prod runs {image}, not the promoted {self.outcome.first_image}")
-            self.outcome.task_definitions["prod"] = arn
-            self.outcome.prod_stages = stages_logged(run.log)
-            stage.facts += [
-                f"deployed as a {self.outcome.stacks['prod']['deployment_strategy']}: "
-                + " → ".join(self.outcome.prod_stages),
-                f"prod runs {arn.rsplit('/', 1)[1]} with the same digest",
-            ]
+    def app_promote(self, stage: Stage) -> None:
+        self.expect_deployments("prod")
+        run = self.run_workflow(
+            "app-prod",
+            "examples/workflows/app.yml",
+            "workflow_dispatch",
+            oidc_environment=f"prod{DEPLOY_SUFFIX}",
+            variables=self.app_variables("prod"),
+            inputs={
+                "environments": json.dumps(["prod"]),
+                "image": self.outcome.first_image,
+            },
+        )
+        require(run, "the promotion to prod")
+        arn, image = self.image_of("prod")
+        if image != self.outcome.first_image:
+            raise DemoError(f"prod runs {image}, not the promoted {self.outcome.first_image}")
+        self.outcome.task_definitions["prod"] = arn
+        self.outcome.prod_stages = stages_logged(run.log)
+        stage.facts += [
+            f"deployed as a {self.outcome.stacks['prod']['deployment_strategy']}: "
+            + " → ".join(self.outcome.prod_stages),
+            f"prod runs {arn.rsplit('/', 1)[1]} with the same digest",
+        ]
 
-    def app_rollback(self) -> None:
-        with self.stage("Application: second change, an alarm fires, automatic rollback") as stage:
-            sha = workspace.commit(
-                self.repo,
-                "web: second release",
-                {"examples/app/CHANGES": "second release\n"},
-            )
-            stage.facts.append(f"commit {sha[:12]} pushed to main")
-            alarm = sorted(self.outcome.stacks["dev"]["alarm_names"])[0]
-            cloudwatch = self.session("dev").client(
-                "cloudwatch", endpoint_url=self.services.endpoint
-            )
-            fired = threading.Event()
+    def app_rollback(self, stage: Stage) -> None:
+        stage.facts.append(f"commit {self.second_sha[:12]} pushed to main")
+        alarm = sorted(self.outcome.stacks["dev"]["alarm_names"])[0]
+        cloudwatch = self.session("dev").client("cloudwatch", endpoint_url=self.services.endpoint)
+        fired = threading.Event()
 
-            def fire_during_bake(line: str) -> None:
-                if BAKE_STARTED in line and not fired.is_set():
-                    fired.set()
-                    cloudwatch.set_alarm_state(
-                        AlarmName=alarm,
-                        StateValue="ALARM",
-                        StateReason="demo: 5xx responses from the new version",
-                    )
-
-            self.expect_deployments("dev")
-            run = self.run_workflow(
-                "app-dev-second",
-                "examples/workflows/app.yml",
-                "push",
-                oidc_environment=f"dev{DEPLOY_SUFFIX}",
-                variables=self.app_variables("dev"),
-                payload={"ref": "refs/heads/main"},
-                on_line=fire_during_bake,
-            )
-            if run.succeeded or not fired.is_set():
-                raise DemoError("the second deploy was expected to breach its bake and fail")
-            built = [value for _, name, value in act.step_outputs(run.log) if name == "image"]
-            self.outcome.second_image = built[0] if built else ""
-            arn, image = self.image_of("dev")
-            self.outcome.task_definitions["dev-after-rollback"] = arn
-            if image != self.outcome.first_image:
-                raise DemoError(
-                    f"dev runs {image} after the rollback, not {self.outcome.first_image}"
+        def fire_during_bake(line: str) -> None:
+            if BAKE_STARTED in line and not fired.is_set():
+                fired.set()
+                cloudwatch.set_alarm_state(
+                    AlarmName=alarm,
+                    StateValue="ALARM",
+                    StateReason="demo: 5xx responses from the new version",
                 )
-            cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="demo: reset")
-            stage.facts += [
-                f"image {self.outcome.second_image or '(see the act log)'}",
-                f"{alarm} went to ALARM during the bake",
-                f"rolled back: dev runs {arn.rsplit('/', 1)[1]} (the first image) again",
-            ]
+
+        self.expect_deployments("dev")
+        run = self.run_workflow(
+            "app-dev-second",
+            "examples/workflows/app.yml",
+            "push",
+            oidc_environment=f"dev{DEPLOY_SUFFIX}",
+            variables=self.app_variables("dev"),
+            payload={"ref": "refs/heads/main"},
+            on_line=fire_during_bake,
+        )
+        if run.succeeded or not fired.is_set():
+            raise DemoError("the second deploy was expected to breach its bake and fail")
+        built = [value for _, name, value in act.step_outputs(run.log) if name == "image"]
+        self.outcome.second_image = built[0] if built else ""
+        arn, image = self.image_of("dev")
+        self.outcome.task_definitions["dev-after-rollback"] = arn
+        if image != self.outcome.first_image:
+            raise DemoError(f"dev runs {image} after the rollback, not {self.outcome.first_image}")
+        cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="demo: reset")
+        stage.facts += [
+            f"image {self.outcome.second_image or '(see the act log)'}",
+            f"{alarm} went to ALARM during the bake",
+            f"rolled back: dev runs {arn.rsplit('/', 1)[1]} (the first image) again",
+        ]
 
     def app_canary_rollback(self) -> None:
         """The second image reaches prod as a canary; a deployment alarm fires during ECS's
