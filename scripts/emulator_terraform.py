@@ -345,6 +345,9 @@ class Workspace:
             "apply", "-input=false", "-auto-approve", f"-var-file={var_file}", *target_args(targets)
         )
 
+    def apply_saved(self, plan_file: str) -> None:
+        self.run("apply", "-input=false", plan_file)
+
     def destroy(self, var_file: str) -> None:
         self.run("destroy", "-input=false", "-auto-approve", f"-var-file={var_file}")
 
@@ -363,6 +366,13 @@ def _takes_no_color(args: Sequence[str]) -> bool:
     return bool(args) and args[0] in {"init", "plan", "apply", "destroy"}
 
 
-def apply_complete_example(workspace: Workspace, var_file: str, coverage: Coverage) -> None:
-    """Apply the parts of examples/complete the emulator supports (``complete_coverage``)."""
-    workspace.apply(var_file, coverage.apply_targets)
+def apply_complete_example(
+    workspace: Workspace, var_file: str, coverage: Coverage, saved_plan: str | None = None
+) -> None:
+    """Apply the parts of examples/complete the emulator supports (``complete_coverage``).
+    Where it supports all of it, a ``saved_plan`` made from ``var_file`` is applied as saved
+    (what was checked is what is applied, and the engine does not plan a second time)."""
+    if saved_plan and not coverage.apply_targets:
+        workspace.apply_saved(saved_plan)
+    else:
+        workspace.apply(var_file, coverage.apply_targets)

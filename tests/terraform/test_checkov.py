@@ -4,6 +4,7 @@ its reason next to the code."""
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 from pathlib import Path
@@ -16,6 +17,7 @@ pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 
 
+@functools.cache  # one scan per directory: several tests read the same report
 def checkov(directory: str) -> dict[str, Any]:
     result = subprocess.run(
         [

@@ -203,7 +203,7 @@ def test_complete_example_plans_applies_and_destroys_on_the_emulator(
             plan = workspace.plan(VAR_FILE, "full.tfplan")
         _check_full_plan(plan)
         with timer("apply (supported part)"):
-            et.apply_complete_example(workspace, VAR_FILE, coverage)
+            et.apply_complete_example(workspace, VAR_FILE, coverage, saved_plan="full.tfplan")
         outputs = workspace.outputs()
         _check_applied(client, outputs, coverage)
         _check_state_object(client("s3"), applied=64 - _plan_only_count(coverage))
