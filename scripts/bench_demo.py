@@ -17,9 +17,19 @@ ROOT = Path(__file__).resolve().parent.parent
 ACT_LOGS = ROOT / ".local" / "demo" / "act"
 STAGE = re.compile(r"━━ (?:\S+ )?(.+?) \((\d+) s\)$")
 ACTION_STEP = re.compile(
-    r"✅\s+Success - Main slipway-platform/slipway(?:/actions/([\w-]+))?@v\d+ \[([\d.]+)(ms|s|m)"
+    r"✅\s+Success - Main slipway-platform/slipway(?:/actions/([\w-]+))?@v\d+ \[([\dhmsµn.]+)\]"
 )
-UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0}
+# act prints a step's time as Go formats a duration: "834.48ms", "2.3s", "1m8.57s", "1h2m3s".
+DURATION_PART = re.compile(r"([\d.]+)(h|ms|µs|ns|m|s)")
+UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001, "µs": 1e-6, "ns": 1e-9}
+
+
+def go_duration_seconds(text: str) -> float:
+    """Seconds in a Go duration string; every part counts (a 1m8s step is 68 s, not 60)."""
+    parts = DURATION_PART.findall(text)
+    if not parts or "".join(value + unit for value, unit in parts) != text:
+        raise ValueError(f"not a Go duration: {text!r}")
+    return sum(float(value) * UNITS[unit] for value, unit in parts)
 
 
 def run_demo() -> tuple[float, list[tuple[str, int]], str]:
@@ -44,7 +54,7 @@ def action_times() -> dict[str, list[float]]:
     for log in sorted(ACT_LOGS.glob("*/act.log")):
         for match in ACTION_STEP.finditer(log.read_text()):
             name = match.group(1) or "ship"
-            times.setdefault(name, []).append(float(match.group(2)) * UNITS[match.group(3)])
+            times.setdefault(name, []).append(go_duration_seconds(match.group(2)))
     return times
 
 
