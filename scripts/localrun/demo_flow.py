@@ -150,6 +150,30 @@ def common_prefix(names: list[str]) -> str:
     return first[:length]
 
 
+class AlarmOnLine:
+    """A run's ``on_line``: sets ``alarm`` to ALARM, with ``reason``, the first time a log
+    line contains ``marker`` (a bake has begun); ``reset`` puts it back to OK."""
+
+    def __init__(self, cloudwatch: Any, alarm: str, marker: str, reason: str) -> None:
+        self.cloudwatch = cloudwatch
+        self.alarm = alarm
+        self.marker = marker
+        self.reason = reason
+        self.fired = threading.Event()
+
+    def __call__(self, line: str) -> None:
+        if self.marker in line and not self.fired.is_set():
+            self.fired.set()
+            self.cloudwatch.set_alarm_state(
+                AlarmName=self.alarm, StateValue="ALARM", StateReason=self.reason
+            )
+
+    def reset(self) -> None:
+        self.cloudwatch.set_alarm_state(
+            AlarmName=self.alarm, StateValue="OK", StateReason="demo: reset"
+        )
+
+
 class Demo:
     def __init__(
         self,
@@ -241,6 +265,33 @@ class Demo:
             ]
         iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(policy))
         return subject
+
+    def run_app(
+        self,
+        name: str,
+        environment: str,
+        image: str = "",
+        on_line: Callable[[str], None] | None = None,
+    ) -> act.ActRun:
+        """app.yml for ``environment``, in its deploy environment: a push to main (test,
+        build, push, deploy), or with ``image`` a dispatch promoting that image."""
+        self.expect_deployments(environment)
+        return self.run_workflow(
+            name,
+            "examples/workflows/app.yml",
+            "workflow_dispatch" if image else "push",
+            oidc_environment=f"{environment}{DEPLOY_SUFFIX}",
+            variables=self.app_variables(environment),
+            payload=None if image else {"ref": "refs/heads/main"},
+            inputs={"environments": json.dumps([environment]), "image": image} if image else None,
+            on_line=on_line,
+        )
+
+    def alarm_on_line(self, environment: str, alarm: str, marker: str, reason: str) -> AlarmOnLine:
+        cloudwatch = self.session(environment).client(
+            "cloudwatch", endpoint_url=self.services.endpoint
+        )
+        return AlarmOnLine(cloudwatch, alarm, marker, reason)
 
     def next_run_id(self) -> int:
         with self.runs_lock:  # stages side by side number their runs too
@@ -571,15 +622,7 @@ class Demo:
     def app_first_deploy(self, stage: Stage) -> None:
         added = self.push_role_trusts_the_deploy_token()
         stage.facts.append(f"act gives the build job {added}'s token: trusted")
-        self.expect_deployments("dev")
-        run = self.run_workflow(
-            "app-dev",
-            "examples/workflows/app.yml",
-            "push",
-            oidc_environment=f"dev{DEPLOY_SUFFIX}",
-            variables=self.app_variables("dev"),
-            payload={"ref": "refs/heads/main"},
-        )
+        run = self.run_app("app-dev", "dev")
         require(run, "the application pipeline for dev")
         arn, image = self.image_of("dev")
         self.outcome.first_image = image
@@ -591,18 +634,7 @@ class Demo:
         ]
 
     def app_promote(self, stage: Stage) -> None:
-        self.expect_deployments("prod")
-        run = self.run_workflow(
-            "app-prod",
-            "examples/workflows/app.yml",
-            "workflow_dispatch",
-            oidc_environment=f"prod{DEPLOY_SUFFIX}",
-            variables=self.app_variables("prod"),
-            inputs={
-                "environments": json.dumps(["prod"]),
-                "image": self.outcome.first_image,
-            },
-        )
+        run = self.run_app("app-prod", "prod", image=self.outcome.first_image)
         require(run, "the promotion to prod")
         arn, image = self.image_of("prod")
         if image != self.outcome.first_image:
@@ -618,29 +650,11 @@ class Demo:
     def app_rollback(self, stage: Stage) -> None:
         stage.facts.append(f"commit {self.second_sha[:12]} pushed to main")
         alarm = sorted(self.outcome.stacks["dev"]["alarm_names"])[0]
-        cloudwatch = self.session("dev").client("cloudwatch", endpoint_url=self.services.endpoint)
-        fired = threading.Event()
-
-        def fire_during_bake(line: str) -> None:
-            if BAKE_STARTED in line and not fired.is_set():
-                fired.set()
-                cloudwatch.set_alarm_state(
-                    AlarmName=alarm,
-                    StateValue="ALARM",
-                    StateReason="demo: 5xx responses from the new version",
-                )
-
-        self.expect_deployments("dev")
-        run = self.run_workflow(
-            "app-dev-second",
-            "examples/workflows/app.yml",
-            "push",
-            oidc_environment=f"dev{DEPLOY_SUFFIX}",
-            variables=self.app_variables("dev"),
-            payload={"ref": "refs/heads/main"},
-            on_line=fire_during_bake,
+        fire_during_bake = self.alarm_on_line(
+            "dev", alarm, BAKE_STARTED, "demo: 5xx responses from the new version"
         )
-        if run.succeeded or not fired.is_set():
+        run = self.run_app("app-dev-second", "dev", on_line=fire_during_bake)
+        if run.succeeded or not fire_during_bake.fired.is_set():
             raise DemoError("the second deploy was expected to breach its bake and fail")
         built = [value for _, name, value in act.step_outputs(run.log) if name == "image"]
         self.outcome.second_image = built[0] if built else ""
@@ -648,7 +662,7 @@ class Demo:
         self.outcome.task_definitions["dev-after-rollback"] = arn
         if image != self.outcome.first_image:
             raise DemoError(f"dev runs {image} after the rollback, not {self.outcome.first_image}")
-        cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="demo: reset")
+        fire_during_bake.reset()
         stage.facts += [
             f"image {self.outcome.second_image or '(see the act log)'}",
             f"{alarm} went to ALARM during the bake",
@@ -663,35 +677,17 @@ class Demo:
         ) as stage:
             stack = self.outcome.stacks["prod"]
             alarm = sorted(stack["deployment_alarm_names"])[0]
-            cloudwatch = self.session("prod").client(
-                "cloudwatch", endpoint_url=self.services.endpoint
+            fire_during_ecs_bake = self.alarm_on_line(
+                "prod", alarm, ECS_BAKE_STARTED, "demo: the canary's latency is up"
             )
-            fired = threading.Event()
-
-            def fire_during_ecs_bake(line: str) -> None:
-                if ECS_BAKE_STARTED in line and not fired.is_set():
-                    fired.set()
-                    cloudwatch.set_alarm_state(
-                        AlarmName=alarm,
-                        StateValue="ALARM",
-                        StateReason="demo: the canary's latency is up",
-                    )
-
-            self.expect_deployments("prod")
-            run = self.run_workflow(
+            run = self.run_app(
                 "app-prod-canary",
-                "examples/workflows/app.yml",
-                "workflow_dispatch",
-                oidc_environment=f"prod{DEPLOY_SUFFIX}",
-                variables=self.app_variables("prod"),
-                inputs={
-                    "environments": json.dumps(["prod"]),
-                    "image": self.outcome.second_image,
-                },
+                "prod",
+                image=self.outcome.second_image,
                 on_line=fire_during_ecs_bake,
             )
-            cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="demo: reset")
-            if run.succeeded or not fired.is_set():
+            fire_during_ecs_bake.reset()
+            if run.succeeded or not fire_during_ecs_bake.fired.is_set():
                 raise DemoError("the prod canary was expected to be rolled back by ECS")
             verdict = first_line_with(run.log, "ECS is rolling back the deployment")
             if "during BAKE_TIME" not in verdict or alarm not in verdict:
