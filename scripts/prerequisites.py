@@ -41,7 +41,7 @@ BUILDS = (
     Build("BuildKit and buildx", "build-buildkit", 8, 2.5, 3.0),
     Build("tflint", "build-tflint", 3, 1.5, 1.0),
 )
-STORY_MINUTES = {"demo": 11, "test": 16}
+STORY_MINUTES = {"demo": 10, "test": 16}
 
 
 @dataclass(frozen=True)

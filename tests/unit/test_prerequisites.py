@@ -44,16 +44,16 @@ def test_a_roomy_machine_gets_the_plan_of_the_first_run() -> None:
     lines = pre.plan(ROOMY, ALL, "demo")
     assert lines[0] == "This machine: 2 cores, 20.0 GiB free memory, 80 GiB free disk, Go 1.26.8."
     assert lines[1].startswith("First run: builds the Terraform AWS provider (~28 min)")
-    assert lines[1].endswith("then ~11 min. About 62 min in all.")
+    assert lines[1].endswith("then ~10 min. About 61 min in all.")
 
 
 def test_a_warm_machine_needs_nothing_built() -> None:
     assert pre.problems(machine(go=None, memory_gib=2.0), []) == []
-    assert pre.plan(ROOMY, [], "demo")[1] == "Everything is built and cached: about 11 min."
+    assert pre.plan(ROOMY, [], "demo")[1] == "Everything is built and cached: about 10 min."
 
 
 def test_more_cores_shorten_the_estimate() -> None:
-    assert "About 37 min in all" in pre.plan(machine(cores=4), ALL, "demo")[1]
+    assert "About 36 min in all" in pre.plan(machine(cores=4), ALL, "demo")[1]
 
 
 @pytest.mark.parametrize(
