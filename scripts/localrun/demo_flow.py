@@ -270,20 +270,22 @@ class Demo:
         self,
         name: str,
         environment: str,
-        image: str = "",
+        image: str | None = None,
         on_line: Callable[[str], None] | None = None,
     ) -> act.ActRun:
         """app.yml for ``environment``, in its deploy environment: a push to main (test,
-        build, push, deploy), or with ``image`` a dispatch promoting that image."""
+        build, push, deploy), or given an ``image`` (even an empty one) a dispatch promoting
+        that image."""
         self.expect_deployments(environment)
+        push = image is None
         return self.run_workflow(
             name,
             "examples/workflows/app.yml",
-            "workflow_dispatch" if image else "push",
+            "push" if push else "workflow_dispatch",
             oidc_environment=f"{environment}{DEPLOY_SUFFIX}",
             variables=self.app_variables(environment),
-            payload=None if image else {"ref": "refs/heads/main"},
-            inputs={"environments": json.dumps([environment]), "image": image} if image else None,
+            payload={"ref": "refs/heads/main"} if push else None,
+            inputs=None if push else {"environments": json.dumps([environment]), "image": image},
             on_line=on_line,
         )
 
