@@ -80,8 +80,9 @@ def main() -> int:
         return 1
     measured = parse_kept(CACHED.read_text(), CACHED)
     # Figures of files since removed or renamed are dropped.
-    KEPT.write_text(kept_table({p: s for p, s in measured.items() if (ROOT / p).is_file()}))
-    print(f"{KEPT.relative_to(ROOT)}: figures of {len(json.loads(KEPT.read_text()))} files")
+    present = {path: seconds for path, seconds in measured.items() if (ROOT / path).is_file()}
+    KEPT.write_text(kept_table(present))
+    print(f"{KEPT.relative_to(ROOT)}: figures of {len(present)} files")
     return 0
 
 
