@@ -4,21 +4,57 @@ Each test's setup, call and teardown durations are added to its tier (the first 
 its path: tests/unit, tests/integration, tests/e2e, tests/terraform, examples/app). With
 several workers (pytest-xdist) the reports reach the controlling process, which adds them
 up; the wall time is the whole run's. The slowest files follow: with `--dist loadfile` a
-file runs on one worker, so the slowest file bounds the wall time from below.
+file runs on one worker, so the slowest file bounds the wall time from below. Last, each
+worker's span (when its first test began and its last ended, from the run's start) and its
+last file: a worker busy long after the others names the file that sets the wall time.
 """
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 
 import pytest
 
 _STARTED = time.monotonic()
+_STARTED_AT = time.time()  # test reports carry epoch start and stop times
 _SECONDS: dict[str, float] = defaultdict(float)
 _TESTS: dict[str, set[str]] = defaultdict(set)
 _FILE_SECONDS: dict[str, float] = defaultdict(float)
+_WORKER_SPANS: dict[str, WorkerSpan] = {}
 SLOWEST_FILES_SHOWN = 8
+
+
+@dataclass
+class WorkerSpan:
+    """A worker's first start, last stop (epoch seconds) and the file of its last test."""
+
+    first_start: float
+    last_stop: float
+    last_file: str
+
+
+def add_to_span(
+    spans: dict[str, WorkerSpan], worker: str, start: float, stop: float, path: str
+) -> None:
+    span = spans.get(worker)
+    if span is None:
+        spans[worker] = WorkerSpan(start, stop, path)
+        return
+    span.first_start = min(span.first_start, start)
+    if stop >= span.last_stop:
+        span.last_stop, span.last_file = stop, path
+
+
+def span_lines(spans: dict[str, WorkerSpan], run_started: float) -> list[str]:
+    """One line per worker, the one that finished last first."""
+    ordered = sorted(spans.items(), key=lambda item: -item[1].last_stop)
+    lines = []
+    for worker, span in ordered:
+        began, ended = span.first_start - run_started, span.last_stop - run_started
+        lines.append(f"{worker:<6} {began:>6.0f} s to {ended:>6.0f} s  last: {span.last_file}")
+    return lines
 
 
 def tier_of(nodeid: str) -> str:
@@ -35,7 +71,11 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     tier = tier_of(report.nodeid)
     _SECONDS[tier] += report.duration
     _TESTS[tier].add(report.nodeid)
-    _FILE_SECONDS[report.nodeid.split("::", 1)[0]] += report.duration
+    path = report.nodeid.split("::", 1)[0]
+    _FILE_SECONDS[path] += report.duration
+    node = getattr(report, "node", None)  # set by pytest-xdist on reports from a worker
+    worker = getattr(getattr(node, "gateway", None), "id", "main")
+    add_to_span(_WORKER_SPANS, worker, report.start, report.stop, path)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -50,3 +90,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.section("slowest test files")
     for path in sorted(_FILE_SECONDS, key=lambda p: -_FILE_SECONDS[p])[:SLOWEST_FILES_SHOWN]:
         terminalreporter.write_line(f"{_FILE_SECONDS[path]:>8.1f} s  {path}")
+    if len(_WORKER_SPANS) > 1:
+        terminalreporter.section("workers")
+        for line in span_lines(_WORKER_SPANS, _STARTED_AT):
+            terminalreporter.write_line(line)

@@ -25,6 +25,17 @@ ACTIONS_CACHE_REPOSITORY = "actions/cache@55cc8345863c7cc4c66a329aec7e433d2d1c52
 ACTIONS_CACHE_STAND_IN = ROOT / "tests" / "fakes" / "actions_cache"
 
 
+# Set on some hosts, never on GitHub's hosted runners, where a job's later slipway steps
+# reuse the bytecode its first step compiled. act's host runner passes the host's variables
+# to every step, so they are dropped to run the steps as GitHub does.
+NOT_ON_HOSTED_RUNNERS = frozenset({"PYTHONDONTWRITEBYTECODE"})
+
+
+def host_runner_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The variables act's host runner hands its steps: this host's, as on a hosted runner."""
+    return {name: value for name, value in environ.items() if name not in NOT_ON_HOSTED_RUNNERS}
+
+
 @dataclass
 class ActRun:
     returncode: int
@@ -121,7 +132,11 @@ def run_act(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, **(secrets or {}), "XDG_CACHE_HOME": str(files / "cache")},
+        env={
+            **host_runner_environment(os.environ),
+            **(secrets or {}),
+            "XDG_CACHE_HOME": str(files / "cache"),
+        },
     )
     lines: list[str] = []
     assert process.stdout is not None

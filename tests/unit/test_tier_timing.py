@@ -1,0 +1,30 @@
+"""The timing report's worker lines (tests/tier_timing.py): each worker's span from its
+first test's start to its last test's end, and the file it ended on; the worker that
+finished last comes first, since its file set the run's wall time."""
+
+from __future__ import annotations
+
+from tests.tier_timing import WorkerSpan, add_to_span, span_lines, tier_of
+
+
+def test_a_span_grows_to_the_earliest_start_and_the_latest_stop() -> None:
+    spans: dict[str, WorkerSpan] = {}
+    add_to_span(spans, "gw0", 1010.0, 1020.0, "tests/e2e/test_demo.py")
+    add_to_span(spans, "gw0", 1005.0, 1008.0, "tests/unit/test_a.py")  # reported late
+    add_to_span(spans, "gw0", 1020.0, 1400.0, "tests/terraform/test_modules.py")
+    assert spans == {"gw0": WorkerSpan(1005.0, 1400.0, "tests/terraform/test_modules.py")}
+
+
+def test_the_worker_that_ended_last_is_listed_first() -> None:
+    spans: dict[str, WorkerSpan] = {}
+    add_to_span(spans, "gw0", 1012.0, 1300.0, "tests/unit/test_a.py")
+    add_to_span(spans, "gw1", 1011.0, 1790.4, "tests/e2e/test_demo.py")
+    assert span_lines(spans, 1000.0) == [
+        "gw1        11 s to    790 s  last: tests/e2e/test_demo.py",
+        "gw0        12 s to    300 s  last: tests/unit/test_a.py",
+    ]
+
+
+def test_tier_is_the_first_two_parts_of_the_path() -> None:
+    assert tier_of("tests/e2e/test_demo.py::test_story") == "tests/e2e"
+    assert tier_of("examples/app/tests/unit/test_x.py::t") == "examples/app"
