@@ -579,6 +579,7 @@ def main(argv: list[str] | None = None) -> None:
     import emulator_alarm_history  # beside this file: sys.path[0] when run as a script
     import emulator_backends
     import emulator_bucket_policy
+    import emulator_dispatch
     import emulator_ecs
     import emulator_s3_lifecycle
     import emulator_web_identity
@@ -603,6 +604,9 @@ def main(argv: list[str] | None = None) -> None:
     # Builds only the backends a request needs, and a reset drops them without rebuilding
     # them first: see emulator_backends.
     emulator_backends.install()
+    # Each host's backend found once, and one botocore loader for every service model: see
+    # emulator_dispatch.
+    emulator_dispatch.install()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
     app = RpcV2CborAdapter(DomainDispatcherApplication(create_backend_app))
