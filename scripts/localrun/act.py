@@ -31,9 +31,17 @@ ACTIONS_CACHE_STAND_IN = ROOT / "tests" / "fakes" / "actions_cache"
 NOT_ON_HOSTED_RUNNERS = frozenset({"PYTHONDONTWRITEBYTECODE"})
 
 
-def host_runner_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """The variables act's host runner hands its steps: this host's, as on a hosted runner."""
-    return {name: value for name, value in environ.items() if name not in NOT_ON_HOSTED_RUNNERS}
+def host_runner_environment(environ: Mapping[str, str], files: Path) -> dict[str, str]:
+    """The variables act's host runner hands its steps: this host's, as on a hosted runner.
+
+    XDG_CACHE_HOME points into ``files``, keeping act's own cache (its actions, tool cache and
+    job directories) per invocation; uv's cache, which that would move too, stays where uv
+    keeps it on this host, so the jobs' venvs are linked from wheels unpacked once."""
+    env = {name: value for name, value in environ.items() if name not in NOT_ON_HOSTED_RUNNERS}
+    uv_cache = Path(environ.get("XDG_CACHE_HOME") or Path(environ.get("HOME", "/")) / ".cache")
+    env.setdefault("UV_CACHE_DIR", str(uv_cache / "uv"))
+    env["XDG_CACHE_HOME"] = str(files / "cache")
+    return env
 
 
 @dataclass
@@ -132,11 +140,7 @@ def run_act(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={
-            **host_runner_environment(os.environ),
-            **(secrets or {}),
-            "XDG_CACHE_HOME": str(files / "cache"),
-        },
+        env={**host_runner_environment(os.environ, files), **(secrets or {})},
     )
     lines: list[str] = []
     assert process.stdout is not None

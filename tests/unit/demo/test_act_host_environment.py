@@ -14,13 +14,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
 from localrun import act
 
 
-def test_bytecode_switch_is_dropped_and_everything_else_kept() -> None:
+def test_bytecode_switch_is_dropped_and_everything_else_kept(tmp_path: Path) -> None:
     host = {"PYTHONDONTWRITEBYTECODE": "1", "PATH": "/usr/bin", "GOGC": "400", "HOME": "/root"}
-    assert act.host_runner_environment(host) == {
+    assert act.host_runner_environment(host, tmp_path) == {
         "PATH": "/usr/bin",
         "GOGC": "400",
         "HOME": "/root",
+        "UV_CACHE_DIR": "/root/.cache/uv",
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
     }
+
+
+def test_act_caches_are_per_run_and_uv_keeps_its_host_cache(tmp_path: Path) -> None:
+    host = {"HOME": "/root", "XDG_CACHE_HOME": "/srv/cache"}
+    env = act.host_runner_environment(host, tmp_path)
+    assert (env["XDG_CACHE_HOME"], env["UV_CACHE_DIR"]) == (
+        str(tmp_path / "cache"),
+        "/srv/cache/uv",
+    )
+    chosen = act.host_runner_environment({**host, "UV_CACHE_DIR": "/mine"}, tmp_path)
+    assert chosen["UV_CACHE_DIR"] == "/mine"
 
 
 class RecordedAct:
