@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
 import sys
-import time
+import tempfile
 from pathlib import Path
 
 import boto3
 
 SCRIPTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(SCRIPTS))
+from localenv_emulator import health_url  # noqa: E402 - beside this file
+from localenv_process import HEALTH_TIMEOUT_S, free_port, http_ok, launch, stop  # noqa: E402
+
 # moto's dispatch as shipped: the emulator with emulator_dispatch's install left out.
 WITHOUT_DISPATCH = (
     "import sys; sys.path.insert(0, sys.argv.pop(1)); import emulator_dispatch; "
@@ -30,33 +32,16 @@ WITHOUT_DISPATCH = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start(with_dispatch: bool, port: int) -> subprocess.Popen[bytes]:
+def server_command(with_dispatch: bool, port: int) -> list[str]:
     args = ["-H", "127.0.0.1", "-p", str(port)]
     if with_dispatch:
-        command = [sys.executable, str(SCRIPTS / "emulator_server.py"), *args]
-    else:
-        command = [sys.executable, "-c", WITHOUT_DISPATCH, str(SCRIPTS), *args]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit(f"the emulator on port {port} did not start within 60 s")
+        return [sys.executable, str(SCRIPTS / "emulator_server.py"), *args]
+    return [sys.executable, "-c", WITHOUT_DISPATCH, str(SCRIPTS), *args]
 
 
 def requests(endpoint: str, rounds: int) -> int:
@@ -80,15 +65,28 @@ def requests(endpoint: str, rounds: int) -> int:
 
 
 def measure(with_dispatch: bool, rounds: int) -> tuple[int, float]:
-    port = free_port()
-    server = start(with_dispatch, port)
-    try:
-        before = cpu_seconds(server.pid)
-        count = requests(f"http://127.0.0.1:{port}", rounds)
-        return count, cpu_seconds(server.pid) - before
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    """A fresh server of the kind asked, started as the tests start theirs; its CPU for
+    ``rounds`` of requests."""
+    with tempfile.TemporaryDirectory(prefix="bench-emulator-") as work:
+        directory = Path(work)
+        port = free_port()
+        endpoint = f"http://127.0.0.1:{port}"
+        server = launch(
+            directory,
+            "emulator",
+            server_command(with_dispatch, port),
+            endpoint,
+            lambda: http_ok(health_url(endpoint)),
+            timeout=HEALTH_TIMEOUT_S,
+            on_failure=lambda: stop("emulator", directory),
+            what="the AWS emulator",
+        )
+        try:
+            before = cpu_seconds(server.pid)
+            count = requests(endpoint, rounds)
+            return count, cpu_seconds(server.pid) - before
+        finally:
+            stop("emulator", directory)
 
 
 def main() -> int:

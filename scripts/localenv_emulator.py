@@ -23,7 +23,7 @@ from localenv_process import (
 )
 
 
-def _health_url(endpoint: str) -> str:
+def health_url(endpoint: str) -> str:
     return endpoint + "/moto-api/data.json"
 
 
@@ -33,7 +33,7 @@ def start_emulator(directory: Path | None = None) -> Service:
     directory = directory or state_dir()
     directory.mkdir(parents=True, exist_ok=True)
     current = running("emulator", directory)
-    if current and http_ok(_health_url(current.endpoint)):
+    if current and http_ok(health_url(current.endpoint)):
         return current
     if current:
         stop("emulator", directory)
@@ -51,7 +51,7 @@ def start_emulator(directory: Path | None = None) -> Service:
         "emulator",
         [str(python), str(server), "-H", "127.0.0.1", "-p", str(port)],
         endpoint,
-        lambda: http_ok(_health_url(endpoint)),
+        lambda: http_ok(health_url(endpoint)),
         timeout=HEALTH_TIMEOUT_S,
         on_failure=lambda: stop("emulator", directory),
         what="the AWS emulator",
