@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.tier_timing import file_seconds, tier_of
+from tests.tier_timing import file_of, file_seconds, tier_of
 
 CACHE_KEY = "slipway/file-seconds"
 TIERS_HEAVIEST_FIRST = ("tests/e2e", "tests/terraform", "tests/integration", "examples/app")
@@ -62,7 +62,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     kept = parse_kept(KEPT.read_text(), KEPT) if KEPT.is_file() else {}
     known: dict[str, float] = {**kept, **(dict(cache.get(CACHE_KEY, {})) if cache else {})}
     # A stable sort: the tests of a file keep their order.
-    items.sort(key=lambda item: order_key(item.nodeid.split("::", 1)[0], known))
+    items.sort(key=lambda item: order_key(file_of(item.nodeid), known))
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -57,8 +57,13 @@ def span_lines(spans: dict[str, WorkerSpan], run_started: float) -> list[str]:
     return lines
 
 
+def file_of(nodeid: str) -> str:
+    """The test file a node id belongs to (``tests/unit/test_x.py::test_y`` -> its path)."""
+    return nodeid.split("::", 1)[0]
+
+
 def tier_of(nodeid: str) -> str:
-    parts = nodeid.split("::", 1)[0].split("/")
+    parts = file_of(nodeid).split("/")
     return "/".join(parts[:2]) if len(parts) > 2 else parts[0]
 
 
@@ -71,7 +76,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     tier = tier_of(report.nodeid)
     _SECONDS[tier] += report.duration
     _TESTS[tier].add(report.nodeid)
-    path = report.nodeid.split("::", 1)[0]
+    path = file_of(report.nodeid)
     _FILE_SECONDS[path] += report.duration
     node = getattr(report, "node", None)  # set by pytest-xdist on reports from a worker
     worker = getattr(getattr(node, "gateway", None), "id", "main")

@@ -4,7 +4,7 @@ finished last comes first, since its file set the run's wall time."""
 
 from __future__ import annotations
 
-from tests.tier_timing import WorkerSpan, add_to_span, span_lines, tier_of
+from tests.tier_timing import WorkerSpan, add_to_span, file_of, span_lines, tier_of
 
 
 def test_a_span_grows_to_the_earliest_start_and_the_latest_stop() -> None:
@@ -28,3 +28,8 @@ def test_the_worker_that_ended_last_is_listed_first() -> None:
 def test_tier_is_the_first_two_parts_of_the_path() -> None:
     assert tier_of("tests/e2e/test_demo.py::test_story") == "tests/e2e"
     assert tier_of("examples/app/tests/unit/test_x.py::t") == "examples/app"
+
+
+def test_file_is_the_node_id_before_its_first_separator() -> None:
+    assert file_of("tests/e2e/test_demo.py::test_story[dev::prod]") == "tests/e2e/test_demo.py"
+    assert file_of("tests/unit/test_a.py") == "tests/unit/test_a.py"
