@@ -183,17 +183,24 @@ class _Watch:
 
     def read(self) -> None:
         """One poll's calls; a service deployment that cannot be read is given up with a
-        warning (the rollout state still decides), any other error propagates."""
+        warning (the rollout state still decides), any other error propagates.
+
+        The service deployment is read first and the service second, so the events are at
+        least as new as the verdict: a rollout that ends between the two calls still shows
+        its last events ("deployment completed", "reached a steady state") before the watch
+        ends on it."""
+        if self.arn:
+            self._read_service_deployment(self.arn)
         self.payload = describe_service(self.ecs, self.cluster, self.service)
-        if not self.arn:
-            return
+
+    def _read_service_deployment(self, arn: str) -> None:
         try:
-            self.view = describe_service_deployment(self.ecs, self.arn) or self.view
+            self.view = describe_service_deployment(self.ecs, arn) or self.view
         except Exception as exc:
             if is_throttling(exc) or not _unreadable(exc):
                 raise
             self.on_warning(
-                f"the service deployment {self.arn} cannot be read ({error_summary(exc)}): "
+                f"the service deployment {arn} cannot be read ({error_summary(exc)}): "
                 "following the rollout state alone, which for blue/green, linear and canary "
                 "deployments says nothing of the lifecycle stages"
             )

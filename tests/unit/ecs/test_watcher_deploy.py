@@ -216,3 +216,39 @@ def test_bad_wait_for_is_refused() -> None:
     with pytest.raises(ValueError, match="wait_for must be one of completed, steady-state"):
         watch(ecs, wait_for="stable")  # type: ignore[arg-type]
     assert ecs.calls == []
+
+
+class SlowServiceDeployments(ScriptedEcs):
+    """Each DescribeServiceDeployments answers a second after it was asked, as a busy API
+    or a slow network makes it: a rollout can end between a poll's two calls."""
+
+    def describe_service_deployments(self, **kw: object) -> dict[str, object]:
+        self.clock.sleep(1.0)
+        return super().describe_service_deployments(**kw)  # type: ignore[arg-type]
+
+
+def test_a_rollout_ending_between_a_polls_two_calls_still_shows_its_last_events() -> None:
+    # Polls read the service at t=15 and the service deployment at t=16: completion at 15.5.
+    ecs = SlowServiceDeployments(Scenario.completes(after_s=15.5, running_at_s=5))
+    listed = ecs.list_service_deployments(cluster=ecs.cluster, service=ecs.service_name)
+    events: list[ServiceEvent] = []
+    result = watch_deployment(
+        ecs,
+        ecs.cluster,
+        ecs.service_name,
+        ecs.deployment_id,
+        ecs.previous_taskdef_arn,
+        ecs.new_taskdef_arn,
+        service_deployment_arn=listed["serviceDeployments"][0]["serviceDeploymentArn"],
+        on_event=events.append,
+        clock=ecs.clock.monotonic,
+        sleep=ecs.clock.sleep,
+    )
+    assert result.outcome == "completed"
+    assert result.service_deployment is not None
+    # The service is read after the verdict's service deployment, so the events the
+    # completion wrote are reported before the watch ends.
+    assert [e.message for e in events][-2:] == [
+        f"(service web) (deployment {ecs.deployment_id}) deployment completed.",
+        "(service web) has reached a steady state.",
+    ]
