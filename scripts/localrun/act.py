@@ -6,11 +6,14 @@ that need an environment's variables run one invocation per environment."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import shutil
 import subprocess
-from collections.abc import Callable, Mapping
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,17 +34,37 @@ ACTIONS_CACHE_STAND_IN = ROOT / "tests" / "fakes" / "actions_cache"
 NOT_ON_HOSTED_RUNNERS = frozenset({"PYTHONDONTWRITEBYTECODE"})
 
 
-def host_runner_environment(environ: Mapping[str, str], files: Path) -> dict[str, str]:
+def host_runner_environment(environ: Mapping[str, str], files: Path, tmp: Path) -> dict[str, str]:
     """The variables act's host runner hands its steps: this host's, as on a hosted runner.
 
     XDG_CACHE_HOME points into ``files``, keeping act's own cache (its actions, tool cache and
     job directories) per invocation; uv's cache, which that would move too, stays where uv
-    keeps it on this host, so the jobs' venvs are linked from wheels unpacked once."""
+    keeps it on this host, so the jobs' venvs are linked from wheels unpacked once.
+
+    TMPDIR (``tmp``) too is the invocation's own: a hosted job starts on a fresh machine with
+    an empty /tmp, while the host's /tmp holds whatever this host left there. A job's pytest,
+    for one, removes all but the newest three of the host's /tmp/pytest-of-<user>
+    directories when it starts (tens of seconds behind a test run, and other runs' files
+    gone)."""
     env = {name: value for name, value in environ.items() if name not in NOT_ON_HOSTED_RUNNERS}
     uv_cache = Path(environ.get("XDG_CACHE_HOME") or Path(environ.get("HOME", "/")) / ".cache")
     env.setdefault("UV_CACHE_DIR", str(uv_cache / "uv"))
     env["XDG_CACHE_HOME"] = str(files / "cache")
+    env["TMPDIR"] = str(tmp)
     return env
+
+
+@contextlib.contextmanager
+def fresh_tmp() -> Iterator[Path]:
+    """An empty directory that serves as a job's /tmp, made like /tmp (anyone may create
+    files in it, as the PostgreSQL account does for a test's cluster) in the host's temporary
+    directory, so that every account can reach it; removed with what the run left in it."""
+    tmp = Path(tempfile.mkdtemp(prefix="slipway-act-tmp-"))
+    try:
+        tmp.chmod(0o1777)
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @dataclass
@@ -134,21 +157,22 @@ def run_act(
         inputs=inputs or {},
         local_repositories=repositories,
     )
-    process = subprocess.Popen(
-        command,
-        cwd=workspace,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**host_runner_environment(os.environ, files), **(secrets or {})},
-    )
-    lines: list[str] = []
-    assert process.stdout is not None
-    for line in process.stdout:
-        lines.append(line)
-        if on_line:
-            on_line(line)
-    returncode = process.wait(timeout=timeout)
+    with fresh_tmp() as tmp:
+        process = subprocess.Popen(
+            command,
+            cwd=workspace,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**host_runner_environment(os.environ, files, tmp), **(secrets or {})},
+        )
+        lines: list[str] = []
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if on_line:
+                on_line(line)
+        returncode = process.wait(timeout=timeout)
     log = "".join(lines)
     (files / "act.log").write_text(log)
     return ActRun(returncode, log)
