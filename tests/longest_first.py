@@ -57,10 +57,15 @@ def order_key(path: str, known: dict[str, float]) -> tuple[int, float]:
     return rank, -known.get(path, 0.0)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def known_seconds(config: pytest.Config) -> dict[str, float]:
+    """Each file's seconds: the kept figures, overridden by the cache's newer ones."""
     cache = getattr(config, "cache", None)
     kept = parse_kept(KEPT.read_text(), KEPT) if KEPT.is_file() else {}
-    known: dict[str, float] = {**kept, **(dict(cache.get(CACHE_KEY, {})) if cache else {})}
+    return {**kept, **(dict(cache.get(CACHE_KEY, {})) if cache else {})}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    known = known_seconds(config)
     # A stable sort: the tests of a file keep their order.
     items.sort(key=lambda item: order_key(file_of(item.nodeid), known))
 

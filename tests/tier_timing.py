@@ -7,10 +7,16 @@ up; the wall time is the whole run's. The slowest files follow: with `--dist loa
 file runs on one worker, so the slowest file bounds the wall time from below. Last, each
 worker's span (when its first test began and its last ended, from the run's start) and its
 last file: a worker busy long after the others names the file that sets the wall time.
+
+On a machine with fewer cores than workers the wall time is the CPU work, so each file also
+gets the CPU its worker and the worker's reaped child processes (Terraform, act and all they
+start) used between its first and last report. Long-lived helpers a worker starts for the
+whole run (its emulator) and shared daemons (Docker, BuildKit) are not in it.
 """
 
 from __future__ import annotations
 
+import resource
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -23,6 +29,8 @@ _SECONDS: dict[str, float] = defaultdict(float)
 _TESTS: dict[str, set[str]] = defaultdict(set)
 _FILE_SECONDS: dict[str, float] = defaultdict(float)
 _WORKER_SPANS: dict[str, WorkerSpan] = {}
+_FILE_CPU: dict[str, float] = defaultdict(float)
+CPU_PROPERTY = "cpu_seconds"
 SLOWEST_FILES_SHOWN = 8
 
 
@@ -67,6 +75,30 @@ def tier_of(nodeid: str) -> str:
     return "/".join(parts[:2]) if len(parts) > 2 else parts[0]
 
 
+def cpu_seconds_used() -> float:
+    """User and system CPU of this process and of every child process it has reaped."""
+    usages = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return sum(usage.ru_utime + usage.ru_stime for usage in usages)
+
+
+_CPU_AT_LAST_REPORT = [cpu_seconds_used()]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """Each report carries the CPU used since the previous one in this process: a test phase
+    and what ran between it and the one before (module fixtures, collection's tail)."""
+    outcome = yield
+    now = cpu_seconds_used()
+    outcome.get_result().user_properties.append((CPU_PROPERTY, now - _CPU_AT_LAST_REPORT[0]))
+    _CPU_AT_LAST_REPORT[0] = now
+
+
+def cpu_of(report: pytest.TestReport) -> float:
+    values = [value for name, value in report.user_properties if name == CPU_PROPERTY]
+    return sum(float(value) for value in values if isinstance(value, (int, float)))
+
+
 def file_seconds() -> dict[str, float]:
     """Each file's test time so far in this process (all files, in the controlling process)."""
     return {path: round(seconds, 1) for path, seconds in _FILE_SECONDS.items()}
@@ -78,6 +110,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     _TESTS[tier].add(report.nodeid)
     path = file_of(report.nodeid)
     _FILE_SECONDS[path] += report.duration
+    _FILE_CPU[path] += cpu_of(report)
     node = getattr(report, "node", None)  # set by pytest-xdist on reports from a worker
     worker = getattr(getattr(node, "gateway", None), "id", "main")
     add_to_span(_WORKER_SPANS, worker, report.start, report.stop, path)
@@ -92,9 +125,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             f"{tier:<28} {len(_TESTS[tier]):>5} tests {_SECONDS[tier]:>8.1f} s of test time"
         )
     terminalreporter.write_line(f"{'wall time':<28} {'':>11} {time.monotonic() - _STARTED:>8.1f} s")
-    terminalreporter.section("slowest test files")
+    terminalreporter.section("slowest test files (wall, CPU)")
     for path in sorted(_FILE_SECONDS, key=lambda p: -_FILE_SECONDS[p])[:SLOWEST_FILES_SHOWN]:
-        terminalreporter.write_line(f"{_FILE_SECONDS[path]:>8.1f} s  {path}")
+        seconds, cpu = _FILE_SECONDS[path], _FILE_CPU[path]
+        terminalreporter.write_line(f"{seconds:>8.1f} s {cpu:>8.1f} CPU-s  {path}")
+    terminalreporter.section("most CPU (worker and the processes it ran)")
+    for path in sorted(_FILE_CPU, key=lambda p: -_FILE_CPU[p])[:SLOWEST_FILES_SHOWN]:
+        terminalreporter.write_line(f"{_FILE_CPU[path]:>8.1f} CPU-s  {path}")
+    total = sum(_FILE_CPU.values())
+    terminalreporter.write_line(f"{total:>8.1f} CPU-s  all files")
     if len(_WORKER_SPANS) > 1:
         terminalreporter.section("workers")
         for line in span_lines(_WORKER_SPANS, _STARTED_AT):

@@ -4,7 +4,20 @@ finished last comes first, since its file set the run's wall time."""
 
 from __future__ import annotations
 
-from tests.tier_timing import WorkerSpan, add_to_span, file_of, span_lines, tier_of
+import subprocess
+import sys
+
+import pytest
+from tests.tier_timing import (
+    CPU_PROPERTY,
+    WorkerSpan,
+    add_to_span,
+    cpu_of,
+    cpu_seconds_used,
+    file_of,
+    span_lines,
+    tier_of,
+)
 
 
 def test_a_span_grows_to_the_earliest_start_and_the_latest_stop() -> None:
@@ -33,3 +46,24 @@ def test_tier_is_the_first_two_parts_of_the_path() -> None:
 def test_file_is_the_node_id_before_its_first_separator() -> None:
     assert file_of("tests/e2e/test_demo.py::test_story[dev::prod]") == "tests/e2e/test_demo.py"
     assert file_of("tests/unit/test_a.py") == "tests/unit/test_a.py"
+
+
+def test_a_reports_cpu_is_its_own_property_and_nothing_else() -> None:
+    report = pytest.TestReport(
+        "tests/e2e/test_demo.py::test_story",
+        ("tests/e2e/test_demo.py", 1, "test_story"),
+        {},
+        "passed",
+        None,
+        "call",
+        user_properties=[(CPU_PROPERTY, 12.5), ("other", 99.0), (CPU_PROPERTY, "not a number")],
+    )
+    assert cpu_of(report) == 12.5
+
+
+def test_the_cpu_used_counts_reaped_children() -> None:
+    before = cpu_seconds_used()
+    subprocess.run(
+        [sys.executable, "-c", "sum(i * i for i in range(3_000_000))"], check=True, timeout=60
+    )
+    assert cpu_seconds_used() - before >= 0.1
