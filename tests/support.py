@@ -9,6 +9,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+# How often a test server's serve_forever looks for a shutdown request: the standard 0.5 s
+# made every test that stops one wait up to half a second for nothing.
+SHUTDOWN_POLL_S = 0.05
+
 
 def parse_github_output(text: str) -> dict[str, str]:
     """GitHub's file-command semantics: ``name=value`` or ``name<<DELIM`` ... ``DELIM``."""
@@ -85,7 +89,9 @@ class CountingEndpoint:
 @contextmanager
 def counting_endpoint() -> Iterator[CountingEndpoint]:
     endpoint = CountingEndpoint()
-    thread = threading.Thread(target=endpoint.server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=endpoint.server.serve_forever, args=(SHUTDOWN_POLL_S,), daemon=True
+    )
     thread.start()
     try:
         yield endpoint

@@ -162,6 +162,7 @@ from tests.fakes.ecs_progressor_tasks import (
     task_payload,
 )
 from tests.fakes.ecs_service_deployments import ServiceDeployments
+from tests.support import SHUTDOWN_POLL_S
 
 __all__ = [
     "CIRCUIT_BREAKER_REASON",
@@ -232,7 +233,10 @@ class EcsProgressor(TasksMixin, ServiceDeploymentsMixin):
 
     def start(self) -> EcsProgressor:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="ecs-progressor", daemon=True
+            target=self._server.serve_forever,
+            args=(SHUTDOWN_POLL_S,),
+            name="ecs-progressor",
+            daemon=True,
         )
         self._thread.start()
         return self
