@@ -17,6 +17,7 @@ def watch(
     timeout_s: float = 600,
     wait_for: WaitFor = "completed",
     schedule: PollSchedule | None = None,
+    service_deployment_arn: str | None = None,
 ) -> tuple[WatchResult, list[ServiceEvent], list[DeploymentState]]:
     events: list[ServiceEvent] = []
     states: list[DeploymentState] = []
@@ -27,6 +28,7 @@ def watch(
         ecs.deployment_id,
         ecs.previous_taskdef_arn,
         ecs.new_taskdef_arn,
+        service_deployment_arn=service_deployment_arn,
         timeout_s=timeout_s,
         wait_for=wait_for,
         on_event=events.append,
@@ -231,19 +233,8 @@ def test_a_rollout_ending_between_a_polls_two_calls_still_shows_its_last_events(
     # Polls read the service at t=15 and the service deployment at t=16: completion at 15.5.
     ecs = SlowServiceDeployments(Scenario.completes(after_s=15.5, running_at_s=5))
     listed = ecs.list_service_deployments(cluster=ecs.cluster, service=ecs.service_name)
-    events: list[ServiceEvent] = []
-    result = watch_deployment(
-        ecs,
-        ecs.cluster,
-        ecs.service_name,
-        ecs.deployment_id,
-        ecs.previous_taskdef_arn,
-        ecs.new_taskdef_arn,
-        service_deployment_arn=listed["serviceDeployments"][0]["serviceDeploymentArn"],
-        on_event=events.append,
-        clock=ecs.clock.monotonic,
-        sleep=ecs.clock.sleep,
-    )
+    arn = listed["serviceDeployments"][0]["serviceDeploymentArn"]
+    result, events, _ = watch(ecs, service_deployment_arn=arn)
     assert result.outcome == "completed"
     assert result.service_deployment is not None
     # The service is read after the verdict's service deployment, so the events the
