@@ -31,6 +31,11 @@ _FILE_SECONDS: dict[str, float] = defaultdict(float)
 _WORKER_SPANS: dict[str, WorkerSpan] = {}
 _FILE_CPU: dict[str, float] = defaultdict(float)
 CPU_PROPERTY = "cpu_seconds"
+# The CPU of a worker's last teardown: the session's fixtures end there, and the long-lived
+# processes they started (the emulator, dockerd, BuildKit) are reaped with their whole CPU.
+SESSION_END_PROPERTY = "session_end_cpu_seconds"
+_SESSION_END_CPU = [0.0]
+_LAST_IN_SESSION = [False]
 SLOWEST_FILES_SHOWN = 8
 
 
@@ -85,17 +90,26 @@ _CPU_AT_LAST_REPORT = [cpu_seconds_used()]
 
 
 @pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):  # type: ignore[no-untyped-def]
+    _LAST_IN_SESSION[0] = nextitem is None
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
     """Each report carries the CPU used since the previous one in this process: a test phase
-    and what ran between it and the one before (module fixtures, collection's tail)."""
+    and what ran between it and the one before (module fixtures, collection's tail). The last
+    test's teardown is the session's end, reported apart."""
     outcome = yield
     now = cpu_seconds_used()
-    outcome.get_result().user_properties.append((CPU_PROPERTY, now - _CPU_AT_LAST_REPORT[0]))
+    session_end = call.when == "teardown" and _LAST_IN_SESSION[0]
+    name = SESSION_END_PROPERTY if session_end else CPU_PROPERTY
+    outcome.get_result().user_properties.append((name, now - _CPU_AT_LAST_REPORT[0]))
     _CPU_AT_LAST_REPORT[0] = now
 
 
-def cpu_of(report: pytest.TestReport) -> float:
-    values = [value for name, value in report.user_properties if name == CPU_PROPERTY]
+def cpu_of(report: pytest.TestReport, name: str = CPU_PROPERTY) -> float:
+    values = [value for key, value in report.user_properties if key == name]
     return sum(float(value) for value in values if isinstance(value, (int, float)))
 
 
@@ -111,6 +125,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     path = file_of(report.nodeid)
     _FILE_SECONDS[path] += report.duration
     _FILE_CPU[path] += cpu_of(report)
+    _SESSION_END_CPU[0] += cpu_of(report, SESSION_END_PROPERTY)
     node = getattr(report, "node", None)  # set by pytest-xdist on reports from a worker
     worker = getattr(getattr(node, "gateway", None), "id", "main")
     add_to_span(_WORKER_SPANS, worker, report.start, report.stop, path)
@@ -134,6 +149,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"{_FILE_CPU[path]:>8.1f} CPU-s  {path}")
     total = sum(_FILE_CPU.values())
     terminalreporter.write_line(f"{total:>8.1f} CPU-s  all files")
+    ended = _SESSION_END_CPU[0]
+    terminalreporter.write_line(
+        f"{ended:>8.1f} CPU-s  the workers' ends (emulators, Docker, BuildKit: reaped then)"
+    )
     if len(_WORKER_SPANS) > 1:
         terminalreporter.section("workers")
         for line in span_lines(_WORKER_SPANS, _STARTED_AT):

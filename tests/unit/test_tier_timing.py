@@ -10,6 +10,7 @@ import sys
 import pytest
 from tests.tier_timing import (
     CPU_PROPERTY,
+    SESSION_END_PROPERTY,
     WorkerSpan,
     add_to_span,
     cpu_of,
@@ -59,6 +60,7 @@ def test_a_reports_cpu_is_its_own_property_and_nothing_else() -> None:
         user_properties=[(CPU_PROPERTY, 12.5), ("other", 99.0), (CPU_PROPERTY, "not a number")],
     )
     assert cpu_of(report) == 12.5
+    assert cpu_of(report, SESSION_END_PROPERTY) == 0.0
 
 
 def test_the_cpu_used_counts_reaped_children() -> None:
