@@ -9,6 +9,10 @@
   each new loader lists every service directory of botocore's data (about 400, with a stat
   per API version) before it reads one file. One loader serves them all here; moto still
   keeps each loaded model (``functools.cache``), as before.
+- Finding the handler of an action: moto lists every function of the response class
+  (``inspect.getmembers``: hundreds for EC2) on each request, a tenth of a request's CPU.
+  A class's functions are fixed once the server serves (every patch here is made before the
+  first request): each class's names are kept.
 """
 
 from __future__ import annotations
@@ -44,7 +48,20 @@ def load_with(loader: Any) -> Callable[[str, str], dict[str, Any]]:
     return load_service_model
 
 
+def names_kept_per_class(names_of: Callable[[Any], list[str]]) -> Callable[[Any], list[str]]:
+    """``names_of`` (moto's method_names_from_class) asked once per class; each caller gets
+    its own copy of the list."""
+    cached = functools.cache(names_of)
+
+    @functools.wraps(names_of)
+    def method_names(clazz: Any) -> list[str]:
+        return list(cached(clazz))
+
+    return method_names
+
+
 def install() -> None:
+    import moto.core.responses
     import moto.core.utils
     from moto.core.loaders import create_loader
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
@@ -56,3 +73,6 @@ def install() -> None:
     # get_service_model and get_pagination_model look the name up at each call.
     utils: Any = moto.core.utils
     utils._load_service_model = load_with(create_loader())
+    # BaseResponse.call_action calls the name it imported into moto.core.responses.
+    responses: Any = moto.core.responses
+    responses.method_names_from_class = names_kept_per_class(utils.method_names_from_class)

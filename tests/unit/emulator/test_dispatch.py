@@ -55,3 +55,53 @@ def test_models_come_from_one_loader_and_match_a_fresh_loaders() -> None:
     assert load("ecs", "service-2") is ecs  # read once, then the loader's copy
     pages = load("cloudwatch", "paginators-1")["pagination"]
     assert "DescribeAlarmHistory" in pages
+
+
+def test_a_class_s_method_names_are_listed_once_and_each_caller_gets_its_own_list() -> None:
+    listed: list[type] = []
+
+    def names_of(clazz: type) -> list[str]:
+        listed.append(clazz)
+        return sorted(n for n, v in vars(clazz).items() if callable(v))
+
+    class Ec2Response:
+        def describe_vpcs(self) -> None: ...
+
+        def run_instances(self) -> None: ...
+
+    class S3Response:
+        def list_buckets(self) -> None: ...
+
+    names = emulator_dispatch.names_kept_per_class(names_of)
+    first = names(Ec2Response)
+    first.append("changed by a caller")
+    assert names(Ec2Response) == ["describe_vpcs", "run_instances"]
+    assert names(S3Response) == ["list_buckets"]
+    assert listed == [Ec2Response, S3Response]
+
+
+def test_install_routes_moto_s_action_lookup_through_the_kept_names() -> None:
+    import moto.core.responses
+    import moto.core.utils
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original = moto.core.responses.method_names_from_class
+    # install() patches moto for the whole process: this test puts everything back.
+    saved = (
+        DomainDispatcherApplication.get_backend_for_host,
+        moto.core.utils._load_service_model,
+    )
+    try:
+        emulator_dispatch.install()
+        kept = moto.core.responses.method_names_from_class
+        assert kept is not original
+        from moto.ec2.responses import EC2Response
+
+        expected = moto.core.utils.method_names_from_class(EC2Response)
+        assert kept(EC2Response) == expected
+        assert "describe_vpcs" in expected
+    finally:
+        moto.core.responses.method_names_from_class = original
+        dispatcher: Any = DomainDispatcherApplication
+        utils: Any = moto.core.utils
+        dispatcher.get_backend_for_host, utils._load_service_model = saved
