@@ -10,8 +10,9 @@ last file: a worker busy long after the others names the file that sets the wall
 
 On a machine with fewer cores than workers the wall time is the CPU work, so each file also
 gets the CPU its worker and the worker's reaped child processes (Terraform, act and all they
-start) used between its first and last report. Long-lived helpers a worker starts for the
-whole run (its emulator) and shared daemons (Docker, BuildKit) are not in it.
+start) used between its first and last report. The processes a worker keeps for the whole
+run (its emulator, and its dockerd and BuildKit when it runs Docker tests) are reaped at its
+last teardown: that CPU is reported apart, as the workers' ends.
 """
 
 from __future__ import annotations
