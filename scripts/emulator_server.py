@@ -604,8 +604,8 @@ def main(argv: list[str] | None = None) -> None:
     # Builds only the backends a request needs, and a reset drops them without rebuilding
     # them first: see emulator_backends.
     emulator_backends.install()
-    # Each host's backend found once, and one botocore loader for every service model: see
-    # emulator_dispatch.
+    # Each host's backend found once, one botocore loader for every service model, and each
+    # response class's action names listed once: see emulator_dispatch.
     emulator_dispatch.install()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
