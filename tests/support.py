@@ -7,11 +7,35 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from socketserver import BaseServer
 from typing import Any
 
 # How often a test server's serve_forever looks for a shutdown request: the standard 0.5 s
 # made every test that stops one wait up to half a second for nothing.
 SHUTDOWN_POLL_S = 0.05
+
+
+def serve_in_background(server: BaseServer, name: str | None = None) -> threading.Thread:
+    """Start ``server.serve_forever`` in a daemon thread that notices a shutdown request
+    within ``SHUTDOWN_POLL_S``; the caller shuts the server down (or uses ``serving``)."""
+    thread = threading.Thread(
+        target=server.serve_forever, args=(SHUTDOWN_POLL_S,), name=name, daemon=True
+    )
+    thread.start()
+    return thread
+
+
+@contextmanager
+def serving(server: BaseServer) -> Iterator[None]:
+    """``server`` answers in a background thread for the block; then it is shut down, its
+    socket closed and its thread joined."""
+    thread = serve_in_background(server)
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 def parse_github_output(text: str) -> dict[str, str]:
@@ -89,15 +113,8 @@ class CountingEndpoint:
 @contextmanager
 def counting_endpoint() -> Iterator[CountingEndpoint]:
     endpoint = CountingEndpoint()
-    thread = threading.Thread(
-        target=endpoint.server.serve_forever, args=(SHUTDOWN_POLL_S,), daemon=True
-    )
-    thread.start()
-    try:
+    with serving(endpoint.server):
         yield endpoint
-    finally:
-        endpoint.server.shutdown()
-        endpoint.server.server_close()
 
 
 def in_account(service: str, account: str) -> Any:

@@ -162,7 +162,7 @@ from tests.fakes.ecs_progressor_tasks import (
     task_payload,
 )
 from tests.fakes.ecs_service_deployments import ServiceDeployments
-from tests.support import SHUTDOWN_POLL_S
+from tests.support import serve_in_background
 
 __all__ = [
     "CIRCUIT_BREAKER_REASON",
@@ -232,13 +232,7 @@ class EcsProgressor(TasksMixin, ServiceDeploymentsMixin):
         return f"http://{host!s}:{port}"
 
     def start(self) -> EcsProgressor:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            args=(SHUTDOWN_POLL_S,),
-            name="ecs-progressor",
-            daemon=True,
-        )
-        self._thread.start()
+        self._thread = serve_in_background(self._server, name="ecs-progressor")
         return self
 
     def stop(self) -> None:

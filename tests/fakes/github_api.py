@@ -67,7 +67,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tests.fakes.github_changes import ChangeRecords, EnvironmentRecord, PullRecord
-from tests.support import SHUTDOWN_POLL_S
+from tests.support import serve_in_background
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -160,10 +160,7 @@ class FakeGitHub:
         self._server.daemon_threads = True
         self.root = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.url = self.root + self.prefix
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(SHUTDOWN_POLL_S,), daemon=True
-        )
-        self._thread.start()
+        self._thread = serve_in_background(self._server)
         return self
 
     def stop(self) -> None:

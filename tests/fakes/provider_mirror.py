@@ -27,13 +27,14 @@ import ipaddress
 import json
 import os
 import ssl
-import threading
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+
+from tests.support import serving
 
 PROVIDER = "registry.terraform.io/hashicorp/aws"
 
@@ -149,10 +150,5 @@ def serve(root: Path, certificates: Path) -> Iterator[tuple[str, MirrorLog, Path
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield f"https://127.0.0.1:{server.server_address[1]}", log, bundle
-    finally:
-        server.shutdown()
-        server.server_close()

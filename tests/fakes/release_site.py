@@ -33,13 +33,14 @@ import json
 import os
 import shutil
 import subprocess
-import threading
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+
+from tests.support import serving
 
 # Fixed entry times make the archives byte-identical from one set-up to the next.
 _ZIP_TIME = (2024, 1, 1, 0, 0, 0)
@@ -235,13 +236,8 @@ def serve(root: Path) -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), partial(_Handler, directory=str(root))
     )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def built_engines(repo: Path) -> list[EngineBuild]:

@@ -12,11 +12,12 @@ import platform
 import socket
 import subprocess
 import tarfile
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from tests.support import serving
 
 REPO = Path(__file__).resolve().parents[3]
 BOOTSTRAP = REPO / "scripts" / "bootstrap"
@@ -162,12 +163,8 @@ def download_location(directory: Path) -> Iterator[tuple[str, list[str]]]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(server):
         yield f"http://127.0.0.1:{server.server_address[1]}", requested
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def publish_cpython(directory: Path, base_url: str, archive: Path, version: str) -> str:

@@ -9,13 +9,13 @@ import http.server
 import os
 import platform
 import subprocess
-import threading
 import zipfile
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
 import pytest
+from tests.support import serving
 
 pytestmark = pytest.mark.integration
 
@@ -48,12 +48,8 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
     digest = hashlib.sha256((directory / ARCHIVE).read_bytes()).hexdigest()
     (directory / "checksums.txt").write_text(f"{digest}  {ARCHIVE}\n{'0' * 64}  other.zip\n")
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(root)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(server):
         yield f"http://127.0.0.1:{server.server_address[1]}", directory
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
