@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT)]
 import localenv  # noqa: E402
 import localenv_images  # noqa: E402
+from localenv_process import run_build  # noqa: E402
 from localrun.demo_flow import ACCOUNTS, REGION, Demo, DemoError, Services, Stage  # noqa: E402
 from tests.fakes.ecs_progressor import EcsProgressor  # noqa: E402
 from tests.fakes.github_api import FakeGitHub  # noqa: E402
@@ -49,9 +50,7 @@ def prepare() -> dict[str, Any]:
     say(f"{BOLD}━━ Local environment{RESET}")
     for script in ("docker-env", "postgres-env"):
         subprocess.run([str(ROOT / "scripts" / script), "install"], check=True)
-    tf_cli_config = subprocess.run(
-        [str(ROOT / "scripts" / "build-aws-provider")], check=True, capture_output=True, text=True
-    ).stdout.strip()
+    tf_cli_config = run_build(ROOT / "scripts" / "build-aws-provider")
     engines = built_engines(ROOT)
     say(
         "  engines "

@@ -27,6 +27,7 @@ import localenv
 import localenv_base_image
 import localenv_process
 from localenv import REPO, Service
+from localenv_process import run_build
 
 BUILDKIT_HEALTH_TIMEOUT_S = 60.0
 QEMU_BINFMT = Path("/usr/lib/binfmt.d")
@@ -167,12 +168,7 @@ class Buildkit:
 
 def built_buildkit() -> Path:
     """scripts/build-buildkit's install directory (built from the Go module proxy; cached)."""
-    result = subprocess.run(
-        [str(REPO / "scripts" / "build-buildkit")], capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"scripts/build-buildkit failed:\n{result.stderr[-3000:]}")
-    return Path(result.stdout.strip())
+    return Path(run_build(REPO / "scripts" / "build-buildkit"))
 
 
 def _buildkit_healthy(bin_dir: Path, endpoint: str) -> bool:

@@ -31,6 +31,19 @@ class Service:
     pid: int
 
 
+def run_build(script: Path) -> str:
+    """Run one of the cached build scripts (scripts/build-*) and return what it prints on
+    stdout (where it put the result). Its stderr is not captured: a first run builds for
+    minutes, and the progress lines it prints there every 30 s must reach the terminal."""
+    done = subprocess.run([str(script)], stdout=subprocess.PIPE, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(
+            f"{script.parent.name}/{script.name} failed (exit {done.returncode}); "
+            "its messages are above"
+        )
+    return done.stdout.strip()
+
+
 def state_dir() -> Path:
     return Path(os.environ.get("SLIPWAY_STATE_DIR", REPO / ".local"))
 

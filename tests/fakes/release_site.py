@@ -241,9 +241,10 @@ def serve(root: Path) -> Iterator[str]:
 
 
 def built_engines(repo: Path) -> list[EngineBuild]:
-    """The engines scripts/build-engines built (building them when missing)."""
+    """The engines scripts/build-engines built (building them when missing). Its progress
+    (stderr) is not captured: on a first run it is what shows the build moving."""
     done = subprocess.run(
-        [str(repo / "scripts" / "build-engines")], check=True, capture_output=True, text=True
+        [str(repo / "scripts" / "build-engines")], check=True, stdout=subprocess.PIPE, text=True
     )
     builds = []
     for line in done.stdout.splitlines():

@@ -23,6 +23,7 @@ def _load() -> ModuleType:
 
 pre = _load()
 ALL = list(pre.BUILDS)
+DEMO = pre.needed("demo")
 ROOMY = pre.Machine(cores=2, memory_gib=20.0, disk_gib=80.0, go=(1, 26, 8), gpg=True)
 
 
@@ -45,6 +46,14 @@ def test_a_roomy_machine_gets_the_plan_of_the_first_run() -> None:
     assert lines[0] == "This machine: 2 cores, 20.0 GiB free memory, 80 GiB free disk, Go 1.26.8."
     assert lines[1].startswith("First run: builds the Terraform AWS provider (~28 min)")
     assert lines[1].endswith("then ~10 min. About 61 min in all.")
+
+
+def test_the_demo_plans_only_the_builds_it_uses() -> None:
+    assert [b.script for b in DEMO] == ["build-aws-provider", "build-engines", "build-buildkit"]
+    assert [b.script for b in pre.needed("test")] == [b.script for b in ALL]
+    line = pre.plan(ROOMY, DEMO, "demo")[1]
+    assert "tflint" not in line
+    assert line.endswith("then ~10 min. About 58 min in all.")
 
 
 def test_a_warm_machine_needs_nothing_built() -> None:
@@ -83,7 +92,7 @@ def test_main_stops_with_one_line_when_the_machine_is_too_small(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(pre, "read_machine", lambda: machine(memory_gib=4.0))
-    monkeypatch.setattr(pre, "pending_builds", lambda: ALL)
+    monkeypatch.setattr(pre, "pending_builds", pre.needed)
     assert pre.main(["prerequisites.py", "demo"]) == 1
     err = capsys.readouterr().err.splitlines()
     assert err == [
