@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -37,3 +38,39 @@ def test_counts_packages_passes_errors_on_and_keeps_the_exit_status(tmp_path: Pa
     assert re.fullmatch(rf"build-x: 2 of {len(total):,} packages compiled in \d+ s", lines[-1]), (
         lines[-1]
     )
+
+
+def test_progress_is_reported_while_go_list_downloads_the_modules(tmp_path: Path) -> None:
+    """On a new machine `go list -deps` downloads every module first (a minute or more for the
+    provider): that time is reported too, then the compiled count."""
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    go = fake_bin / "go"
+    go.write_text(
+        "#!/bin/sh\nsleep 1.2\nprintf 'example.com/a\\nexample.com/b\\nexample.com/c\\n'\n"
+    )
+    go.chmod(0o755)
+    build = tmp_path / "fake-build"
+    build.write_text("#!/bin/sh\necho example.com/a >&2\nsleep 1.2\necho example.com/b >&2\n")
+    build.chmod(0o755)
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "build-x", "example.com/c", "--", str(build)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={
+            **os.environ,
+            "PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}",
+            "GO_BUILD_PROGRESS_INTERVAL": "0.5",
+        },
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    listing = [line for line in lines if "downloading modules and listing packages" in line]
+    compiling = [
+        line for line in lines if re.fullmatch(r"build-x: 1 of 3 packages compiled, \d s", line)
+    ]
+    assert listing and listing[0] == "build-x: downloading modules and listing packages, 0 s"
+    assert compiling, lines
+    assert lines.index(listing[-1]) < lines.index(compiling[0])
+    assert re.fullmatch(r"build-x: 2 of 3 packages compiled in \d s", lines[-1]), lines[-1]
