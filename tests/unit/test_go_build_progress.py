@@ -11,23 +11,34 @@ from pathlib import Path
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "go_build_progress.py"
 
 
+def executable(path: Path, text: str) -> Path:
+    path.write_text(text)
+    path.chmod(0o755)
+    return path
+
+
+def progress(package: str, build: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """go_build_progress.py labelled ``build-x`` over ``build`` (a stand-in `go build -v`)."""
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), "build-x", package, "--", str(build)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **env},
+    )
+
+
 def test_counts_packages_passes_errors_on_and_keeps_the_exit_status(tmp_path: Path) -> None:
-    build = tmp_path / "fake-build"
-    build.write_text(
+    build = executable(
+        tmp_path / "fake-build",
         "#!/bin/sh\n"
         "echo example.com/a >&2\n"
         "echo example.com/b >&2\n"
         "echo 'go: downloading example.com/c v1.0.0' >&2\n"
         "echo './x.go:3:1: syntax error' >&2\n"
-        "exit 3\n"
+        "exit 3\n",
     )
-    build.chmod(0o755)
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "build-x", "fmt", "--", str(build)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = progress("fmt", build)
     assert done.returncode == 3
     lines = done.stderr.splitlines()
     assert "./x.go:3:1: syntax error" in lines
@@ -45,24 +56,19 @@ def test_progress_is_reported_while_go_list_downloads_the_modules(tmp_path: Path
     provider): that time is reported too, then the compiled count."""
     fake_bin = tmp_path / "bin"
     fake_bin.mkdir()
-    go = fake_bin / "go"
-    go.write_text(
-        "#!/bin/sh\nsleep 1.2\nprintf 'example.com/a\\nexample.com/b\\nexample.com/c\\n'\n"
+    executable(
+        fake_bin / "go",
+        "#!/bin/sh\nsleep 1.2\nprintf 'example.com/a\\nexample.com/b\\nexample.com/c\\n'\n",
     )
-    go.chmod(0o755)
-    build = tmp_path / "fake-build"
-    build.write_text("#!/bin/sh\necho example.com/a >&2\nsleep 1.2\necho example.com/b >&2\n")
-    build.chmod(0o755)
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "build-x", "example.com/c", "--", str(build)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={
-            **os.environ,
-            "PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}",
-            "GO_BUILD_PROGRESS_INTERVAL": "0.5",
-        },
+    build = executable(
+        tmp_path / "fake-build",
+        "#!/bin/sh\necho example.com/a >&2\nsleep 1.2\necho example.com/b >&2\n",
+    )
+    done = progress(
+        "example.com/c",
+        build,
+        PATH=f"{fake_bin}{os.pathsep}{os.environ['PATH']}",
+        GO_BUILD_PROGRESS_INTERVAL="0.5",
     )
     assert done.returncode == 0, done.stderr
     lines = done.stderr.splitlines()
