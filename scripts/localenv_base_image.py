@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from localenv_docker import docker_cli
+from localenv_process import reporting
 
 BASE_IMAGE = "local/python-base:bookworm"
 DEFAULT_DEBIAN_MIRROR = "http://deb.debian.org/debian"
@@ -71,32 +72,36 @@ def build_base_tarball(tarball: Path, suite: str, arch: str | None = None) -> No
     ``tarball``, built beside it and renamed into place so a cut-short run leaves none."""
     prefix = f"rootfs-{arch}-" if arch else "rootfs-"
     work = Path(tempfile.mkdtemp(prefix=prefix, dir=tarball.parent))
-    try:
-        rootfs = work / "rootfs"
-        subprocess.run(
-            [
-                "debootstrap",
-                *([f"--arch={arch}"] if arch else []),
-                "--variant=minbase",
-                "--include=python3",
-                suite,
-                str(rootfs),
-                debian_mirror(),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        for leftover in ("var/cache/apt/archives", "var/lib/apt/lists"):
-            for path in (rootfs / leftover).glob("*"):
-                if path.is_file():
-                    path.unlink()
-        partial = work / "rootfs.tar"
-        subprocess.run(
-            ["tar", "--numeric-owner", "-C", str(rootfs), "-cf", str(partial), "."], check=True
-        )
-        partial.replace(tarball)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    # Minutes once per machine (through QEMU for another arch), and debootstrap's own
+    # messages go to stdout, which is dropped: say that it is going.
+    what = f"base image: debootstrap {suite} for {arch or 'this machine'} (once, then cached)"
+    with reporting(what):
+        try:
+            rootfs = work / "rootfs"
+            subprocess.run(
+                [
+                    "debootstrap",
+                    *([f"--arch={arch}"] if arch else []),
+                    "--variant=minbase",
+                    "--include=python3",
+                    suite,
+                    str(rootfs),
+                    debian_mirror(),
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            for leftover in ("var/cache/apt/archives", "var/lib/apt/lists"):
+                for path in (rootfs / leftover).glob("*"):
+                    if path.is_file():
+                        path.unlink()
+            partial = work / "rootfs.tar"
+            subprocess.run(
+                ["tar", "--numeric-owner", "-C", str(rootfs), "-cf", str(partial), "."], check=True
+            )
+            partial.replace(tarball)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def ensure_base_image(docker_host: str, image: str = BASE_IMAGE, suite: str = "bookworm") -> str:

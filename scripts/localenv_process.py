@@ -13,15 +13,19 @@ import os
 import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 HEALTH_TIMEOUT_S = 30.0
+# How often a long step says it is still going (as the build scripts do).
+PROGRESS_INTERVAL_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,35 @@ def run_build(script: Path) -> str:
             "its messages are above"
         )
     return done.stdout.strip()
+
+
+@contextlib.contextmanager
+def reporting(what: str, interval: float = PROGRESS_INTERVAL_S) -> Iterator[None]:
+    """Say on stderr that ``what`` starts, that it is still going every ``interval`` seconds,
+    and how long it took: for steps that take minutes once and print nothing themselves."""
+    started = time.monotonic()
+    finished = threading.Event()
+
+    def say(text: str) -> None:
+        print(f"{what}: {text}", file=sys.stderr, flush=True)
+
+    def tick() -> None:
+        while not finished.wait(interval):
+            say(f"still going ({time.monotonic() - started:.0f} s)")
+
+    say("started")
+    ticker = threading.Thread(target=tick, daemon=True)
+    ticker.start()
+    ended = "done in"
+    try:
+        yield
+    except BaseException:
+        ended = "failed after"
+        raise
+    finally:
+        finished.set()
+        ticker.join()
+        say(f"{ended} {time.monotonic() - started:.0f} s")
 
 
 def state_dir() -> Path:

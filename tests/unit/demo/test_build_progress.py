@@ -4,7 +4,9 @@ captured), and what they print on stdout is their result."""
 
 from __future__ import annotations
 
+import re
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -69,3 +71,25 @@ def test_engines_build_shows_its_progress(
         EngineBuild("tofu", "1.12.6", Path("/e/tofu")),
     ]
     assert "build-engines: 812 of 2,024" in capfd.readouterr().err
+
+
+def test_a_long_step_without_output_of_its_own_says_it_is_still_going(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """The base images' debootstrap (minutes once, through QEMU for arm64) prints nothing."""
+    with localenv_process.reporting("base image: debootstrap bookworm for arm64", interval=0.1):
+        time.sleep(0.35)
+    lines = capfd.readouterr().err.splitlines()
+    assert lines[0] == "base image: debootstrap bookworm for arm64: started"
+    assert lines[1:-1] and all(
+        re.fullmatch(r"base image: debootstrap bookworm for arm64: still going \(0 s\)", line)
+        for line in lines[1:-1]
+    ), lines
+    assert lines[-1] == "base image: debootstrap bookworm for arm64: done in 0 s"
+
+
+def test_a_failed_long_step_still_ends_its_reports(capfd: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(RuntimeError), localenv_process.reporting("step", interval=0.05):
+        raise RuntimeError("debootstrap failed")
+    time.sleep(0.15)  # no report after the end
+    assert capfd.readouterr().err.splitlines() == ["step: started", "step: failed after 0 s"]
