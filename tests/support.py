@@ -15,21 +15,22 @@ from typing import Any
 SHUTDOWN_POLL_S = 0.05
 
 
-def serve_in_background(server: BaseServer, name: str | None = None) -> threading.Thread:
+def serve_in_background(
+    server: BaseServer, name: str | None = None, poll: float = SHUTDOWN_POLL_S
+) -> threading.Thread:
     """Start ``server.serve_forever`` in a daemon thread that notices a shutdown request
-    within ``SHUTDOWN_POLL_S``; the caller shuts the server down (or uses ``serving``)."""
-    thread = threading.Thread(
-        target=server.serve_forever, args=(SHUTDOWN_POLL_S,), name=name, daemon=True
-    )
+    within ``poll`` seconds; the caller shuts the server down (or uses ``serving``)."""
+    thread = threading.Thread(target=server.serve_forever, args=(poll,), name=name, daemon=True)
     thread.start()
     return thread
 
 
 @contextmanager
-def serving(server: BaseServer) -> Iterator[None]:
+def serving(server: BaseServer, poll: float = SHUTDOWN_POLL_S) -> Iterator[None]:
     """``server`` answers in a background thread for the block; then it is shut down, its
-    socket closed and its thread joined."""
-    thread = serve_in_background(server)
+    socket closed and its thread joined. A fixture that every test of a file starts and stops
+    passes a shorter ``poll``."""
+    thread = serve_in_background(server, poll=poll)
     try:
         yield
     finally:

@@ -112,5 +112,5 @@ def serve_oidc(token: str | None = None) -> Iterator[FakeOidc]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     fake.url = f"http://127.0.0.1:{server.server_address[1]}/token"
-    with serving(server):
+    with serving(server, poll=0.01):  # one per test: stop at once
         yield fake

@@ -46,7 +46,7 @@ def denying_sts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{server.server_address[1]}")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with serving(server):
+    with serving(server, poll=0.01):  # one per test: stop at once
         yield calls
 
 
